@@ -1,0 +1,1 @@
+"""Loket: one point of contact for every customer, on every channel."""

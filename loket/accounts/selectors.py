@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from loket.accounts.models import ApiToken, Membership, Organization, Team, User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+
+def active_membership(user: User | AnonymousUser, organization_id: int | None) -> Membership | None:
+    memberships = Membership.objects.filter(user_id=user.pk, is_active=True).select_related("organization")
+    if organization_id is not None:
+        chosen = memberships.filter(organization_id=organization_id).first()
+        if chosen is not None:
+            return chosen
+    return memberships.order_by("organization__name").first()
+
+
+def list_memberships(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def list_members(organization: Organization) -> QuerySet[Membership]:
+    return (
+        Membership.objects.for_org(organization)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+
+
+def list_colleagues(organization: Organization) -> QuerySet[User]:
+    """Users who can own cases in this organisation (active, not read-only)."""
+    return (
+        User.objects.filter(memberships__organization=organization, memberships__is_active=True, is_active=True)
+        .exclude(memberships__organization=organization, memberships__role="viewer")
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+
+
+def list_teams(organization: Organization) -> QuerySet[Team]:
+    return Team.objects.for_org(organization).order_by("name")
+
+
+def access_team(organization: Organization, team_id: int | str) -> Team:
+    try:
+        return Team.objects.for_org(organization).get(pk=int(team_id))
+    except (Team.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_colleague(organization: Organization, user_id: int | str) -> User:
+    try:
+        return list_colleagues(organization).get(pk=int(user_id))
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def list_tokens(organization: Organization) -> QuerySet[ApiToken]:
+    return ApiToken.objects.for_org(organization).select_related("created_by")
+
+
+def access_token(organization: Organization, token_id: int | str) -> ApiToken:
+    try:
+        return ApiToken.objects.for_org(organization).get(pk=int(token_id))
+    except (ApiToken.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_membership(organization: Organization, membership_id: int | str) -> Membership:
+    try:
+        return list_members(organization).get(pk=int(membership_id))
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def list_member_choices(organization: Organization) -> QuerySet[User]:
+    """Active users of this organisation, any role (team membership, owner filters)."""
+    return (
+        User.objects.filter(memberships__organization=organization, memberships__is_active=True)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+
+
+def find_token(secret: str) -> ApiToken | None:
+    """The token with this secret (looked up by its hash), with organisation and creator."""
+    from loket.accounts.actions import hash_token
+
+    return ApiToken.objects.select_related("organization", "created_by").filter(token_hash=hash_token(secret)).first()

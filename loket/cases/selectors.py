@@ -1,0 +1,205 @@
+"""Reads on cases: the inbox views, one case with everything on screen, the timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from loket.accounts.models import Organization, User
+from loket.cases.models import Attachment, Case, Contact, Message, Tag
+from loket.events.models import Event
+from loket.events.registry import EVENT_TYPES
+
+# The inbox views: name → (label, filter given the user).
+INBOX_VIEWS: dict[str, tuple[Any, Any]] = {
+    "mine": (_("Mijn zaken"), lambda user: Q(owner=user, status__in=Case.OPEN_STATUSES)),
+    "team": (_("Mijn teams"), lambda user: Q(team__members=user, status__in=Case.OPEN_STATUSES)),
+    "unassigned": (_("Niet toegewezen"), lambda user: Q(owner__isnull=True, status__in=Case.OPEN_STATUSES)),
+    "open": (_("Alle open zaken"), lambda user: Q(status__in=Case.OPEN_STATUSES)),
+    "waiting": (
+        _("Wachtend"),
+        lambda user: Q(status__in=(Case.Status.WAITING_CUSTOMER, Case.Status.WAITING_INTERNAL)),
+    ),
+    "resolved": (_("Opgelost"), lambda user: Q(status__in=Case.DONE_STATUSES)),
+}
+
+SORTS = {
+    "updated": "-updated_at",
+    "oldest": "updated_at",
+    "created": "-created_at",
+    "priority": "priority_rank",
+}
+
+
+def list_cases(organization: Organization) -> QuerySet[Case]:
+    return Case.objects.for_org(organization).select_related("customer", "owner", "team")
+
+
+def inbox_cases(
+    organization: Organization,
+    user: User,
+    *,
+    view: str = "mine",
+    status: str = "",
+    priority: str = "",
+    team_id: int | None = None,
+    owner_id: int | None = None,
+    tag: str = "",
+    channel: str = "",
+    sort: str = "updated",
+) -> QuerySet[Case]:
+    cases = list_cases(organization).filter(INBOX_VIEWS.get(view, INBOX_VIEWS["mine"])[1](user))
+    if view == "team":
+        cases = cases.distinct()
+    if status:
+        cases = cases.filter(status=status)
+    if priority:
+        cases = cases.filter(priority=priority)
+    if team_id:
+        cases = cases.filter(team_id=team_id)
+    if owner_id:
+        cases = cases.filter(owner_id=owner_id)
+    if tag:
+        cases = cases.filter(tags__name=tag.lower())
+    if channel:
+        cases = cases.filter(last_inbound_channel=channel)
+    if sort == "priority":
+        from django.db.models import Case as When_
+        from django.db.models import IntegerField, Value, When
+
+        rank = When_(
+            *(When(priority=p, then=Value(i)) for i, p in enumerate(["urgent", "high", "normal", "low"])),
+            output_field=IntegerField(),
+        )
+        return cases.annotate(priority_rank=rank).order_by("priority_rank", "-updated_at", "-id")
+    order = SORTS.get(sort, "-updated_at")
+    return cases.order_by(order, "-id" if order.startswith("-") else "id")
+
+
+def inbox_counts(organization: Organization, user: User) -> dict[str, int]:
+    """Counts for every inbox view in one query.
+
+    The "team" condition joins team members, which repeats a case once per member, so every
+    count is distinct.
+    """
+    qs = Case.objects.for_org(organization)
+    aggregates = {
+        name: Count("pk", filter=condition(user), distinct=True) for name, (_label, condition) in INBOX_VIEWS.items()
+    }
+    return qs.aggregate(**aggregates)
+
+
+def access_case(organization: Organization, case_id: int | str) -> Case:
+    """One case of this organisation, or 404 (never another organisation's, never 403)."""
+    try:
+        return list_cases(organization).prefetch_related("tags").get(pk=int(case_id))
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_case_by_number(organization: Organization, number: str) -> Case:
+    try:
+        return list_cases(organization).get(number=number)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    message: Message | None = None
+    event: Event | None = None
+
+    @property
+    def key(self) -> str:
+        return f"m{self.message.pk}" if self.message else f"e{self.event.pk}"  # type: ignore[union-attr]
+
+
+def list_messages(case: Case) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(case=case)
+        .select_related("author", "identity")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("created_at", "id")
+    )
+
+
+def case_timeline(case: Case) -> list[TimelineEntry]:
+    """Every message on every channel plus the case's notable events, oldest first."""
+    entries = [TimelineEntry(at=m.created_at, message=m) for m in list_messages(case)]
+    shown = [name for name, t in EVENT_TYPES.items() if t.on_timeline]
+    events = Event.objects.filter(case=case, type__in=shown).select_related("actor")
+    entries += [TimelineEntry(at=e.created_at, event=e) for e in events]
+    entries.sort(key=lambda entry: (entry.at, entry.key))
+    return entries
+
+
+def other_cases(case: Case, limit: int = 10) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(customer_id=case.customer_id)
+        .exclude(pk=case.pk)
+        .select_related("owner")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def access_attachment(organization: Organization, attachment_id: int | str) -> Attachment:
+    try:
+        return Attachment.objects.for_org(organization).get(pk=int(attachment_id))
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def search_cases(organization: Organization, query: str, limit: int = 50) -> QuerySet[Case]:
+    """By case number (any part, any case) or subject; newest activity first."""
+    query = query.strip()
+    if not query:
+        return Case.objects.none()
+    return (
+        list_cases(organization)
+        .filter(Q(number__icontains=query) | Q(subject__icontains=query))
+        .order_by("-updated_at", "-id")[:limit]
+    )
+
+
+def list_tags(organization: Organization) -> QuerySet[Tag]:
+    return Tag.objects.for_org(organization).order_by("name")
+
+
+def filter_cases(
+    organization: Organization,
+    *,
+    status: str = "",
+    owner_id: int | None = None,
+    team_id: int | None = None,
+    customer_id: int | None = None,
+    tag: str = "",
+    channel: str = "",
+    updated_since: datetime | None = None,
+) -> QuerySet[Case]:
+    """Cases matching every given filter (the API's list), with tags prefetched; unordered."""
+    cases = list_cases(organization).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    if status:
+        cases = cases.filter(status=status)
+    if owner_id is not None:
+        cases = cases.filter(owner_id=owner_id)
+    if team_id is not None:
+        cases = cases.filter(team_id=team_id)
+    if customer_id is not None:
+        cases = cases.filter(customer_id=customer_id)
+    if tag:
+        cases = cases.filter(tags__name=tag.strip().lower())
+    if channel:
+        cases = cases.filter(last_inbound_channel=channel)
+    if updated_since is not None:
+        cases = cases.filter(updated_at__gte=updated_since)
+    return cases
+
+
+def list_contacts(case: Case) -> QuerySet[Contact]:
+    return Contact.objects.filter(case=case).select_related("identity", "handled_by").order_by("started_at", "id")

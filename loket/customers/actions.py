@@ -1,0 +1,245 @@
+"""Writes on customers: create, update, identities, identity resolution, merge."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from loket.accounts.models import Membership, Organization, User
+from loket.cases.models import Case
+from loket.customers.models import Customer, Identity, Subscription
+from loket.customers.normalize import normalize_identity
+from loket.events.actions import record_event
+
+CUSTOMER_FIELDS = ("kind", "name", "language", "preferred_channel", "notes")
+
+
+def do_create_customer(
+    organization: Organization,
+    *,
+    actor: User | None,
+    identities: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    **fields: Any,
+) -> Customer:
+    """Create a customer with (kind, value) identities. Raises ValidationError on a bad or taken identity."""
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown customer fields: {sorted(unknown)}")
+    normalized = [(kind, normalize_identity(kind, value)) for kind, value in identities]
+    with transaction.atomic():
+        customer = Customer.objects.create(organization=organization, **fields)
+        for kind, value in normalized:
+            _add_identity(customer, kind, value)
+        record_event(organization, "customer.created", actor=actor, customer=customer, data={"name": customer.name})
+    return customer
+
+
+def do_update_customer(customer: Customer, *, actor: User | None, **fields: Any) -> Customer:
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown customer fields: {sorted(unknown)}")
+    changed = {k: v for k, v in fields.items() if getattr(customer, k) != v}
+    if not changed:
+        return customer
+    with transaction.atomic():
+        for key, value in changed.items():
+            setattr(customer, key, value)
+        customer.updated_at = timezone.now()
+        customer.full_clean(exclude=["organization", "merged_into"])
+        customer.save()
+        record_event(
+            customer.organization, "customer.updated", actor=actor, customer=customer, data={"fields": sorted(changed)}
+        )
+    return customer
+
+
+def _add_identity(customer: Customer, kind: str, value: str, label: str = "") -> Identity:
+    try:
+        with transaction.atomic():
+            return Identity.objects.create(
+                organization_id=customer.organization_id, customer=customer, kind=kind, value=value, label=label
+            )
+    except IntegrityError:
+        raise ValidationError({"value": f"{value} hoort al bij een andere klant."}, code="identity_taken") from None
+
+
+def do_add_identity(customer: Customer, kind: str, value: str, *, actor: User | None, label: str = "") -> Identity:
+    normalized = normalize_identity(kind, value)
+    with transaction.atomic():
+        identity = _add_identity(customer, kind, normalized, label)
+        record_event(
+            customer.organization,
+            "customer.identity_added",
+            actor=actor,
+            customer=customer,
+            data={"kind": kind, "value": normalized},
+        )
+    return identity
+
+
+def do_add_subscription(customer: Customer, *, product: str, reference: str = "", **fields: Any) -> Subscription:
+    return Subscription.objects.create(
+        organization_id=customer.organization_id, customer=customer, product=product, reference=reference, **fields
+    )
+
+
+def resolve_identity(
+    organization: Organization, kind: str, value: str, *, name: str = "", actor: User | None = None
+) -> Identity:
+    """Map inbound traffic (kind, value) to the customer's identity, creating both when new.
+
+    The one identity-resolution function every channel calls. Safe under concurrency: when two
+    messages of a new sender race, the loser of the unique constraint reads the winner's row.
+    """
+    value = normalize_identity(kind, value)
+    identity = Identity.objects.for_org(organization).select_related("customer").filter(kind=kind, value=value).first()
+    if identity is not None:
+        customer = identity.customer
+        if customer.merged_into_id is not None:  # a stale identity of a merged customer
+            identity.customer = customer.merged_into
+        return identity
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(organization=organization, name=name.strip()[:200])
+            identity = Identity.objects.create(organization=organization, customer=customer, kind=kind, value=value)
+            record_event(organization, "customer.created", actor=actor, customer=customer, data={"name": customer.name})
+        return identity
+    except IntegrityError:
+        return Identity.objects.for_org(organization).select_related("customer").get(kind=kind, value=value)
+
+
+def do_merge_customers(source: Customer, target: Customer, *, actor: User | None) -> Customer:
+    """Move identities, cases, subscriptions (and their history) of ``source`` to ``target``.
+
+    ``source`` stays as a record of the merge (``merged_into``), out of lists and search.
+    """
+    if source.organization_id != target.organization_id:
+        raise ValidationError("Klanten van verschillende organisaties kunnen niet worden samengevoegd.")
+    if source.pk == target.pk:
+        raise ValidationError("Een klant kan niet met zichzelf worden samengevoegd.")
+    if source.merged_into_id is not None or target.merged_into_id is not None:
+        raise ValidationError("Deze klant is al samengevoegd.")
+    with transaction.atomic():
+        moved = {
+            "identities": Identity.objects.filter(customer=source).update(customer=target),
+            "cases": Case.objects.filter(customer=source).update(customer=target),
+            "subscriptions": Subscription.objects.filter(customer=source).update(customer=target),
+        }
+        from loket.events.models import Event
+
+        Event.objects.filter(customer=source).update(customer=target)
+        if not target.notes and source.notes:
+            target.notes = source.notes
+        if not target.name and source.name:
+            target.name = source.name
+        target.updated_at = timezone.now()
+        target.save()
+        source.merged_into = target
+        source.save(update_fields=["merged_into"])
+        record_event(
+            target.organization,
+            "customer.merged",
+            actor=actor,
+            customer=target,
+            data={"source_id": source.pk, "source_name": source.name, "moved": moved},
+        )
+    return target
+
+
+def do_mark_deceased(customer: Customer, *, date_of_death: date | None, actor: User | None) -> Customer:
+    """Record that the customer has died; every screen shows it from now on.
+
+    The full bereavement workflow (reporting, matching, one specialist) builds on this.
+    """
+    with transaction.atomic():
+        customer.status = Customer.Status.DECEASED
+        customer.date_of_death = date_of_death
+        customer.updated_at = timezone.now()
+        customer.save(update_fields=["status", "date_of_death", "updated_at"])
+        record_event(
+            customer.organization,
+            "customer.deceased",
+            actor=actor,
+            customer=customer,
+            data={"date_of_death": date_of_death.isoformat() if date_of_death else None},
+        )
+    return customer
+
+
+def _require_writer(membership: Membership) -> None:
+    if not membership.can_write:
+        raise PermissionDenied("Alleen-lezen: deze rol mag niets wijzigen.")
+
+
+def check_add_identity(
+    membership: Membership, customer: Customer, *, kind: str, value: str, label: str = ""
+) -> Identity:
+    """Add an address to a customer; a bad or taken value is a ValidationError on ``value``."""
+    _require_writer(membership)
+    if customer.organization_id != membership.organization_id:
+        raise PermissionDenied
+    if kind not in Identity.Kind.values:
+        raise ValidationError({"kind": "Kies een soort identiteit."})
+    try:
+        return do_add_identity(customer, kind, value, actor=membership.user, label=label.strip()[:100])
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({"value": exc.messages}) from None
+
+
+def check_merge_customers(membership: Membership, source: Customer, target: Customer) -> Customer:
+    """Merge ``source`` (the duplicate) into ``target`` (the customer that stays)."""
+    _require_writer(membership)
+    if not source.organization_id == target.organization_id == membership.organization_id:
+        raise PermissionDenied
+    return do_merge_customers(source, target, actor=membership.user)
+
+
+def check_create_customer(
+    membership: Membership,
+    *,
+    identities: list[tuple[str, str]] = (),
+    **fields: Any,  # type: ignore[assignment]
+) -> Customer:
+    """Create a customer; an invalid identity is a ValidationError on ``identities``."""
+    _require_writer(membership)
+    errors = []
+    for kind, value in identities:
+        try:
+            normalize_identity(kind, value)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError({"identities": errors})
+    return do_create_customer(membership.organization, actor=membership.user, identities=identities, **fields)
+
+
+def check_update_customer(membership: Membership, customer: Customer, **fields: Any) -> Customer:
+    _require_writer(membership)
+    if customer.organization_id != membership.organization_id:
+        raise PermissionDenied
+    return do_update_customer(customer, actor=membership.user, **fields)
+
+
+def check_add_subscription(
+    membership: Membership, customer: Customer, *, product: str, reference: str = "", **fields: Any
+) -> Subscription:
+    _require_writer(membership)
+    if customer.organization_id != membership.organization_id:
+        raise PermissionDenied
+    errors = {}
+    if not product.strip():
+        errors["product"] = "Geef het product een naam."
+    if fields.get("status", Subscription.Status.ACTIVE) not in Subscription.Status.values:
+        errors["status"] = "Onbekende status."
+    started, ended = fields.get("started_on"), fields.get("ended_on")
+    if started and ended and ended < started:
+        errors["ended_on"] = "De einddatum ligt voor de begindatum."
+    if errors:
+        raise ValidationError(errors)
+    return do_add_subscription(customer, product=product.strip(), reference=reference.strip(), **fields)

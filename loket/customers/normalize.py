@@ -1,0 +1,62 @@
+"""Normalising identity values, so that one address is one identity whatever its spelling."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from loket.customers.models import Identity
+
+DEFAULT_REGION = "NL"
+PHONE_KINDS = (Identity.Kind.PHONE, Identity.Kind.WHATSAPP)
+
+
+def normalize_phone(value: str) -> str:
+    """A phone number in any common notation → E.164 (+31612345678). Dutch by default."""
+    raw = value.strip()
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    try:
+        number = phonenumbers.parse(raw, DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(f"{value!r} is geen geldig telefoonnummer.", code="invalid_phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(f"{value!r} is geen geldig telefoonnummer.", code="invalid_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(value: str) -> str:
+    address = value.strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ValidationError(f"{value!r} is geen geldig e-mailadres.", code="invalid_email") from exc
+    return address
+
+
+def normalize_identity(kind: str, value: str) -> str:
+    """Raise ValidationError (with a Dutch message) for a value that cannot be an identity."""
+    if kind not in Identity.Kind.values:
+        raise ValidationError(f"Onbekende soort identiteit {kind!r}.", code="invalid_kind")
+    if kind == Identity.Kind.EMAIL:
+        return normalize_email(value)
+    if kind in PHONE_KINDS:
+        return normalize_phone(value)
+    cleaned = value.strip()
+    if not cleaned:
+        raise ValidationError("Een identiteit mag niet leeg zijn.", code="blank")
+    if kind == Identity.Kind.SOCIAL:
+        cleaned = cleaned.lower()
+    return cleaned[:320]
+
+
+def looks_like_phone(query: str) -> str | None:
+    """For search: the E.164 form of a query that is a phone number, else None."""
+    digits = sum(ch.isdigit() for ch in query)
+    if digits < 6:
+        return None
+    try:
+        return normalize_phone(query)
+    except ValidationError:
+        return None

@@ -1,0 +1,281 @@
+"""Demo data for ``make run``: two organisations that must never see each other's data.
+
+Woonwinkel, a web shop, has teams, agents and customers on several channels, among them
+Jolanda's damaged sofa (story 1). Energie Noord has a customer who has died (story 2).
+Everything is written through actions, like any other write, and loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from loket.accounts.actions import do_add_member, do_create_organization, do_create_team, do_create_token
+from loket.accounts.models import Organization, Role, Scope, User
+from loket.cases.actions import (
+    InboundMessage,
+    do_add_note,
+    do_hand_over,
+    do_open_case,
+    do_receive_message,
+    do_reply,
+    do_resolve_case,
+)
+from loket.cases.models import Handover
+from loket.customers.actions import do_add_subscription, do_create_customer, do_mark_deceased
+
+DEMO_PASSWORD = "loket-demo"  # noqa: S105 - printed on the console for the demo
+DEMO_TOKEN = "lkt_demo_woonwinkel_0123456789abcdef"  # noqa: S105
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, organisation, role
+    token: str = DEMO_TOKEN
+
+
+def _user(username: str, first: str, last: str) -> User:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@loket.test"}
+    )
+    if created or not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return user
+
+
+def load_demo() -> DemoResult:
+    with transaction.atomic():
+        users = {
+            "anouk": _user("anouk", "Anouk", "de Boer"),
+            "bram": _user("bram", "Bram", "Visser"),
+            "chantal": _user("chantal", "Chantal", "Smit"),
+            "daan": _user("daan", "Daan", "Meijer"),
+            "erik": _user("erik", "Erik", "Mulder"),
+            "fleur": _user("fleur", "Fleur", "Kok"),
+        }
+        created = not Organization.objects.filter(slug="woonwinkel").exists()
+        if created:
+            _woonwinkel(users)
+            _energie_noord(users)
+    logins = [
+        ("anouk", "Woonwinkel + Energie Noord", "beheerder"),
+        ("bram", "Woonwinkel", "medewerker"),
+        ("chantal", "Woonwinkel", "teamleider"),
+        ("daan", "Woonwinkel", "meekijker"),
+        ("erik", "Energie Noord", "medewerker"),
+        ("fleur", "Energie Noord", "nabestaandenspecialist"),
+    ]
+    return DemoResult(created=created, logins=logins)
+
+
+def _inbound(
+    org: Organization,
+    channel: str,
+    kind: str,
+    value: str,
+    text: str,
+    ext: str,
+    *,
+    subject: str = "",
+    name: str = "",
+    ago: timedelta,
+) -> None:
+    do_receive_message(
+        org,
+        InboundMessage(
+            channel=channel,
+            identity_kind=kind,
+            identity_value=value,
+            text=text,
+            subject=subject,
+            sender_name=name,
+            external_id=ext,
+            received_at=timezone.now() - ago,
+        ),
+    )
+
+
+def _woonwinkel(users: dict[str, User]) -> None:
+    org = do_create_organization("Woonwinkel", "woonwinkel", case_prefix="W")
+    do_add_member(org, users["anouk"], Role.ADMIN)
+    do_add_member(org, users["bram"], Role.AGENT)
+    do_add_member(org, users["chantal"], Role.LEAD)
+    do_add_member(org, users["daan"], Role.VIEWER)
+    service = do_create_team(org, "Klantenservice", members=[users["anouk"], users["bram"], users["chantal"]])
+    do_create_team(org, "Bezorging & retour", members=[users["chantal"]])
+    org.default_team = service
+    org.save(update_fields=["default_team"])
+    do_create_token(
+        org, "Demo-integratie", [Scope.READ, Scope.WRITE, Scope.INBOUND], actor=users["anouk"], secret=DEMO_TOKEN
+    )
+
+    jolanda = do_create_customer(
+        org,
+        actor=None,
+        name="Jolanda de Vries",
+        preferred_channel="whatsapp",
+        identities=[("email", "jolanda.devries@example.nl"), ("phone", "06 12 34 56 78"), ("whatsapp", "+31612345678")],
+        notes="Vaste klant sinds 2019.",
+    )
+    do_add_subscription(
+        jolanda, product="Bank Oslo 3-zits, cognac", reference="WW-2026-18342", started_on=date(2026, 11, 2)
+    )
+    do_add_subscription(jolanda, product="Woonpas", reference="WP-884120")
+    _inbound(
+        org,
+        "email",
+        "email",
+        "jolanda.devries@example.nl",
+        "Goedemiddag,\n\nVandaag is mijn nieuwe bank bezorgd, maar de rugleuning is gescheurd en er zit een "
+        "kras over de hele zitting. Ik heb foto's gemaakt. Wat nu?\n\nMet vriendelijke groet,\nJolanda de Vries",
+        "demo-jolanda-1",
+        subject="Bank beschadigd geleverd (order WW-2026-18342)",
+        ago=timedelta(days=2, hours=3),
+    )
+    sofa = jolanda.cases.get()
+    do_hand_over(
+        sofa,
+        actor=users["chantal"],
+        to_user=users["bram"],
+        reason=Handover.Reason.EXPERTISE,
+        note="Bram regelt retouren van meubels; hij houdt contact met Jolanda tot het is opgelost.",
+    )
+    do_reply(
+        sofa,
+        actor=users["bram"],
+        channel="email",
+        text="Beste Jolanda,\n\nWat vervelend! We halen de bank op en leveren een nieuwe. "
+        "Ik bel u morgen tussen 10:00 en 12:00 om een datum te plannen.\n\nGroet, Bram",
+    )
+    _inbound(
+        org,
+        "phone",
+        "phone",
+        "+31612345678",
+        "Telefoongesprek: klant vraagt of de ophaaldatum al bekend is; zij is donderdag thuis.",
+        "demo-jolanda-2",
+        ago=timedelta(days=1),
+    )
+    _inbound(
+        org,
+        "whatsapp",
+        "whatsapp",
+        "+31612345678",
+        "Hoi, ik heb nog niets gehoord over de nieuwe bank. Komt die deze week nog?",
+        "demo-jolanda-3",
+        ago=timedelta(hours=2),
+    )
+    do_add_note(sofa, actor=users["bram"], text="Vervangende bank in magazijn Tilburg gereserveerd, levering vrijdag.")
+
+    for name, email, text, subject, ago in [
+        (
+            "Mohamed el Amrani",
+            "m.elamrani@example.nl",
+            "Kan ik mijn bestelling nog wijzigen naar een andere kleur?",
+            "Kleur wijzigen",
+            timedelta(hours=5),
+        ),
+        (
+            "Sanne Jansen",
+            "sanne.j@example.nl",
+            "Mijn retourzending is al twee weken onderweg, wanneer krijg ik mijn geld terug?",
+            "Terugbetaling retour",
+            timedelta(days=1, hours=2),
+        ),
+        (
+            "Kees Hendriks",
+            "kees@hendriks-interieur.nl",
+            "Wij willen graag 12 stoelen bestellen voor ons kantoor. Kan dat op rekening?",
+            "Zakelijke bestelling",
+            timedelta(minutes=40),
+        ),
+    ]:
+        _inbound(org, "email", "email", email, text, f"demo-{email}", subject=subject, name=name, ago=ago)
+    _inbound(
+        org,
+        "chat",
+        "email",
+        "lisa.bos@example.nl",
+        "Hallo, zijn jullie winkels op zondag open?",
+        "demo-chat-lisa",
+        name="Lisa Bos",
+        ago=timedelta(minutes=12),
+    )
+    _inbound(
+        org,
+        "sms",
+        "phone",
+        "+31687654321",
+        "Bezorger staat voor de deur maar ik ben niet thuis, kan hij morgen komen?",
+        "demo-sms-1",
+        name="",
+        ago=timedelta(minutes=3),
+    )
+
+    peter = do_create_customer(
+        org, actor=None, name="Peter Willems", identities=[("email", "peter.willems@example.nl")]
+    )
+    done = do_open_case(org, peter, subject="Factuur kwijt", actor=users["bram"], owner=users["bram"])
+    do_reply(done, actor=users["bram"], channel="email", text="Beste Peter, in de bijlage vindt u uw factuur opnieuw.")
+    do_resolve_case(done, actor=users["bram"])
+
+
+def _energie_noord(users: dict[str, User]) -> None:
+    org = do_create_organization("Energie Noord", "energie-noord", case_prefix="EN")
+    do_add_member(org, users["anouk"], Role.ADMIN)
+    do_add_member(org, users["erik"], Role.AGENT)
+    do_add_member(org, users["fleur"], Role.LEAD)
+    service = do_create_team(org, "Klantenservice", members=[users["erik"]])
+    bereavement = do_create_team(org, "Nabestaanden", members=[users["fleur"]])
+    org.default_team = service
+    org.save(update_fields=["default_team"])
+
+    hendrik = do_create_customer(
+        org,
+        actor=None,
+        name="Hendrik Bakker",
+        identities=[("email", "h.bakker@example.nl"), ("phone", "050 312 4567")],
+    )
+    do_add_subscription(
+        hendrik, product="Stroomcontract Groen 3 jaar", reference="EN-STR-204811", started_on=date(2024, 3, 1)
+    )
+    do_add_subscription(hendrik, product="Gascontract variabel", reference="EN-GAS-204812", started_on=date(2024, 3, 1))
+    do_add_subscription(hendrik, product="Slimme thermostaat (huur)", reference="EN-THM-77120")
+    greet = do_create_customer(org, actor=None, name="Greet Bakker", identities=[("email", "greet.bakker@example.nl")])
+    _inbound(
+        org,
+        "email",
+        "email",
+        "greet.bakker@example.nl",
+        "Geachte heer, mevrouw,\n\nMijn man Hendrik Bakker is op 18 november overleden. Wilt u de contracten "
+        "op zijn naam beëindigen of op mijn naam zetten? De akte van overlijden stuur ik mee.\n\nGreet Bakker",
+        "demo-greet-1",
+        subject="Overlijden Hendrik Bakker",
+        ago=timedelta(days=1, hours=4),
+    )
+    report = greet.cases.get()
+    do_hand_over(
+        report,
+        actor=users["erik"],
+        to_user=users["fleur"],
+        reason=Handover.Reason.EXPERTISE,
+        note="Overlijdensmelding: Fleur is de vaste specialist voor nabestaanden.",
+    )
+    do_mark_deceased(hendrik, date_of_death=date(2026, 11, 18), actor=users["fleur"])
+    do_open_case(
+        org,
+        hendrik,
+        subject="Contracten afhandelen na overlijden",
+        actor=users["fleur"],
+        owner=users["fleur"],
+        team=bereavement,
+    )
+    frank = do_create_customer(
+        org, actor=None, name="Frank de Groot", identities=[("email", "frank.degroot@example.nl")]
+    )
+    do_open_case(org, frank, subject="Jaarafrekening lijkt te hoog", actor=users["erik"], owner=users["erik"])

@@ -1,0 +1,48 @@
+"""record_event: the one way a domain event is written and published."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from loket.events.models import Event
+from loket.events.registry import get_event_type
+
+if TYPE_CHECKING:
+    from loket.accounts.models import Organization, User
+    from loket.cases.models import Case
+    from loket.customers.models import Customer
+
+
+def record_event(
+    organization: Organization,
+    type: str,
+    *,
+    actor: User | None,
+    case: Case | None = None,
+    customer: Customer | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Write the audit row now; publish to the listeners once the transaction commits.
+
+    Must be called inside the action's transaction, so that the row and the change it
+    describes are committed together and listeners never see an event for a rolled-back write.
+    """
+    get_event_type(type)
+    event = Event.objects.create(
+        organization=organization,
+        type=type,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        case=case,
+        customer=customer if customer is not None else (case.customer if case is not None else None),
+        data=data or {},
+    )
+    transaction.on_commit(lambda: _dispatch(event.pk))
+    return event
+
+
+def _dispatch(event_id: int) -> None:
+    from loket.events.listeners import dispatch
+
+    dispatch(event_id)

@@ -1,0 +1,46 @@
+"""The catalogue of domain events. It is also the webhook catalogue and docs/events.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise as LazyStr
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    description: LazyStr | str
+    on_timeline: bool = True
+
+
+_TYPES = [
+    EventType("customer.created", _("Een klant is aangemaakt."), on_timeline=False),
+    EventType("customer.updated", _("Gegevens van een klant zijn gewijzigd."), on_timeline=False),
+    EventType("customer.identity_added", _("Een identiteit is aan een klant toegevoegd."), on_timeline=False),
+    EventType(
+        "customer.deceased", _("Een klant is overleden: stop facturen, incasso en marketing."), on_timeline=False
+    ),
+    EventType("customer.merged", _("Twee klanten zijn samengevoegd."), on_timeline=False),
+    EventType("case.opened", _("Een zaak is geopend.")),
+    EventType("case.updated", _("Onderwerp, prioriteit, contactreden of labels van een zaak zijn gewijzigd.")),
+    EventType("case.message_received", _("Een bericht van de klant is binnengekomen."), on_timeline=False),
+    EventType("case.reply_sent", _("Een medewerker heeft de klant geantwoord."), on_timeline=False),
+    EventType("case.note_added", _("Een interne notitie is toegevoegd."), on_timeline=False),
+    EventType("case.assigned", _("Een medewerker heeft een zaak uit de wachtrij genomen.")),
+    EventType("case.delivery_updated", _("De bezorgstatus van een uitgaand bericht is gewijzigd."), on_timeline=False),
+    EventType("case.handed_over", _("Een zaak is overgedragen aan een collega of team.")),
+    EventType("case.status_changed", _("De status van een zaak is gewijzigd.")),
+    EventType("case.resolved", _("Een zaak is opgelost.")),
+    EventType("case.reopened", _("Een opgeloste zaak is heropend.")),
+]
+
+EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}
+
+
+def get_event_type(name: str) -> EventType:
+    try:
+        return EVENT_TYPES[name]
+    except KeyError:
+        raise ValueError(f"Unknown event type {name!r}: add it to loket/events/registry.py") from None

@@ -1,0 +1,30 @@
+"""The one interface every channel adapter implements.
+
+An adapter turns a provider's inbound traffic into ``InboundMessage`` objects (verify, parse)
+and sends outbound messages, reporting the outcome. See docs/architecture.md, "Adding a channel".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from loket.cases.models import Message
+
+
+class DeliveryError(Exception):
+    """Sending failed. ``permanent`` errors are not retried and show on the message."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class ChannelAdapter:
+    channel: ClassVar[str]
+    label: ClassVar[str]
+
+    def send(self, message: Message) -> str:
+        """Deliver ``message``; return the provider's id for it ('' if none). Raise DeliveryError."""
+        raise NotImplementedError

@@ -1,0 +1,54 @@
+"""Sanitising HTML before any agent sees it (nh3, the Rust ammonia sanitiser)."""
+
+from __future__ import annotations
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "img",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan"}}
+
+
+def sanitize_html(html: str) -> str:
+    """Keep structure, drop scripts, styles, event handlers and remote-tracking tricks."""
+    if not html:
+        return ""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto", "tel", "cid"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )

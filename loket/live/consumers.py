@@ -1,0 +1,59 @@
+"""The one WebSocket an agent screen opens: ``/ws/live/?case=<id>``."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from loket.accounts.selectors import active_membership
+from loket.live.publish import case_group, org_group
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    groups: list[str]
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        session = self.scope.get("session")
+        org_id = session.get("loket_organization_id") if session else None
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        case_id = (query.get("case") or [""])[0]
+        joined = await self._groups_for(user, org_id, case_id)
+        if joined is None:
+            await self.close(code=4403)
+            return
+        self.joined = joined
+        for group in joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    @database_sync_to_async
+    def _groups_for(self, user: Any, org_id: int | None, case_id: str) -> list[str] | None:
+        from loket.cases.models import Case
+
+        membership = active_membership(user, org_id)
+        if membership is None:
+            return None
+        groups = [org_group(membership.organization_id)]
+        if case_id:
+            # Only a case of the user's current organisation; anything else is refused.
+            if (
+                not case_id.isdigit()
+                or not Case.objects.for_org(membership.organization).filter(pk=int(case_id)).exists()
+            ):
+                return None
+            groups.append(case_group(int(case_id)))
+        return groups
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def loket_event(self, message: dict[str, Any]) -> None:
+        await self.send_json({"event": message["event"], "case_id": message["case_id"]})

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    """Operating Loket: starting its processes, generating load for benchmarks."""
+
+    name = "loket.ops"
+    label = "ops"

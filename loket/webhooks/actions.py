@@ -1,0 +1,76 @@
+"""Writes on webhooks: endpoints, and the deliveries an event fans out to."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from loket.accounts.models import Membership, Organization
+from loket.events.models import Event
+from loket.events.registry import EVENT_TYPES
+from loket.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+def check_create_endpoint(
+    membership: Membership, *, url: str, event_types: list[str], description: str = ""
+) -> WebhookEndpoint:
+    if not membership.is_admin:
+        raise PermissionDenied
+    if not url.startswith(("https://", "http://")):
+        raise ValidationError({"url": "Gebruik een http(s)-adres."})
+    unknown = set(event_types) - set(EVENT_TYPES) - {"*"}
+    if unknown or not event_types:
+        raise ValidationError({"event_types": f"Onbekende gebeurtenissen: {', '.join(sorted(unknown)) or '—'}"})
+    return do_create_endpoint(membership.organization, url=url, event_types=event_types, description=description)
+
+
+def do_create_endpoint(
+    organization: Organization, *, url: str, event_types: list[str], description: str = ""
+) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(
+        organization=organization,
+        url=url,
+        event_types=sorted(set(event_types)),
+        description=description,
+        secret="whsec_" + secrets.token_urlsafe(32),
+    )
+
+
+def check_delete_endpoint(membership: Membership, endpoint: WebhookEndpoint) -> None:
+    if not membership.is_admin or endpoint.organization_id != membership.organization_id:
+        raise PermissionDenied
+    endpoint.delete()
+
+
+def do_set_endpoint_active(endpoint: WebhookEndpoint, active: bool, *, error: str = "") -> WebhookEndpoint:
+    endpoint.is_active = active
+    endpoint.last_error = error
+    endpoint.save(update_fields=["is_active", "last_error"])
+    return endpoint
+
+
+def do_enqueue_webhook_deliveries(event: Event) -> list[WebhookDelivery]:
+    """One delivery per endpoint that wants this event type, enqueued after commit."""
+    endpoints = [
+        e for e in WebhookEndpoint.objects.for_org(event.organization_id).filter(is_active=True) if e.wants(event.type)
+    ]
+    if not endpoints:
+        return []
+    from loket.webhooks.tasks import deliver_webhook
+
+    with transaction.atomic():
+        deliveries = [
+            WebhookDelivery.objects.get_or_create(
+                organization_id=event.organization_id,
+                endpoint=endpoint,
+                event=event,
+                defaults={"next_attempt_at": timezone.now()},
+            )[0]
+            for endpoint in endpoints
+        ]
+        for delivery in deliveries:
+            transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.enqueue(pk))
+    return deliveries
