@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 
 def active_membership(user: User | AnonymousUser, organization_id: int | None) -> Membership | None:
+    if user.pk is None:
+        return None
     memberships = Membership.objects.filter(user_id=user.pk, is_active=True).select_related("organization")
     if organization_id is not None:
         chosen = memberships.filter(organization_id=organization_id).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -22,7 +23,7 @@ def do_create_customer(
     organization: Organization,
     *,
     actor: User | None,
-    identities: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    identities: Sequence[tuple[str, str]] = (),
     **fields: Any,
 ) -> Customer:
     """Create a customer with (kind, value) identities. Raises ValidationError on a bad or taken identity."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -72,5 +73,5 @@ def do_enqueue_webhook_deliveries(event: Event) -> list[WebhookDelivery]:
             for endpoint in endpoints
         ]
         for delivery in deliveries:
-            transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.enqueue(pk))
+            transaction.on_commit(partial(deliver_webhook.enqueue, delivery.pk))
     return deliveries

@@ -1,0 +1,173 @@
+"""Every URL and API route, requested by someone of another organisation.
+
+Generated from the URL configuration: a new route is covered automatically, and a route
+with a parameter this test cannot fill fails here until it is taught (PARAMS below).
+The positive control (the same URL for the owning organisation does not 404) proves the
+ids are real, so the outsider's 404 means isolation, not a typo.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from loket.accounts.models import Membership
+from loket.cases.actions import IncomingAttachment, InboundMessage, do_receive_message
+from loket.customers.actions import do_create_customer
+from loket.webhooks.actions import do_create_endpoint
+
+pytestmark = pytest.mark.django_db
+
+# Routes with no tenant data at all.
+PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "password_change",
+    "password_change_done",
+    "openapi-json",
+    "openapi-view",
+    "api-root",
+    "unknown-route",
+    "health",
+}
+
+# What only the owning organisation's pages may ever contain.
+SECRETS = ["Jolanda de Vries", "jolanda@example.nl", "Bank beschadigd geleverd", "Geheime Tweede", "erp.example.test"]
+
+
+@dataclass
+class Route:
+    path: str
+    name: str
+    params: list[str]
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("api/")
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield Route(prefix + str(pattern.pattern), pattern.name or "", list(pattern.pattern.converters))
+
+
+ROUTES = {(r.path, r.name): r for r in _walk(get_resolver().url_patterns) if r.name not in PUBLIC}
+
+
+@pytest.fixture
+def world(org, team, owner, agent, customer, token, other_org, outsider, outsider_token):
+    """Objects of ``org`` for every kind of URL parameter."""
+    result = do_receive_message(
+        org,
+        InboundMessage(
+            channel="api",
+            identity_kind="email",
+            identity_value="jolanda@example.nl",
+            subject="Bank beschadigd geleverd",
+            text="Foto's bijgevoegd",
+            external_id="iso-1",
+            attachments=[IncomingAttachment("bank.jpg", b"\xff\xd8\xff jpeg", "image/jpeg")],
+        ),
+    )
+    second = do_create_customer(org, actor=None, name="Geheime Tweede", identities=[("email", "tweede@example.nl")])
+    endpoint = do_create_endpoint(org, url="https://erp.example.test/hook", event_types=["case.opened"])
+    from loket.accounts.models import ApiToken
+
+    return {
+        "case_id": result.message.case_id,
+        "attachment_id": result.message.attachments.get().pk,
+        "customer_id": customer.pk,
+        "source_id": second.pk,
+        "membership_id": Membership.objects.get(user=agent, organization=org).pk,
+        "team_id": team.pk,
+        "token_id": ApiToken.objects.for_org(org).get().pk,
+        "endpoint_id": endpoint.pk,
+        "token": token,
+        "outsider_token": outsider_token,
+    }
+
+
+def _url(route: Route, world: dict) -> str:
+    path = route.path.replace("^", "").replace("$", "")
+    for name in route.params:
+        if name not in world:
+            pytest.fail(f"route {route.name!r} has parameter {name!r}: teach test_tenant_isolation.py its value")
+        for converter in ("int", "str", "slug", "uuid", "path"):
+            path = path.replace(f"<{converter}:{name}>", str(world[name]))
+        path = path.replace(f"<{name}>", str(world[name]))
+    return "/" + path
+
+
+def _request(client, method: str, url: str, route: Route, bearer: str | None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {bearer}"} if bearer else {}
+    if method == "get":
+        response = client.get(url, **headers)
+    elif route.is_api:
+        body = json.dumps({"text": "x", "subject": "x", "into": 1, "reason": "other", "note": "x"})
+        response = getattr(client, method)(url, data=body, content_type="application/json", **headers)
+    else:
+        data = {"text": "x", "subject": "x", "reason": "other", "note": "x", "file": SimpleUploadedFile("a.txt", b"x")}
+        response = client.post(url, data=data, **headers)
+    response.close()  # file downloads are streamed; close them like a real server does
+    return response
+
+
+def _assert_no_secrets(response, route: Route) -> None:
+    body = response.content.decode(errors="replace")
+    leaked = [s for s in SECRETS if s in body]
+    assert not leaked, f"{route.name} ({route.path}) showed another organisation's data: {leaked}"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES.values() if r.params], ids=lambda r: r.name or r.path)
+def test_outsider_gets_404_for_every_object_url(route, world, client, outsider, owner):
+    url = _url(route, world)
+    client.force_login(owner)
+    owner_response = _request(client, "get", url, route, world["token"] if route.is_api else None)
+    assert owner_response.status_code != 404, f"positive control failed: {url} is 404 for its own organisation"
+
+    client.force_login(outsider)
+    missing = _url(route, {**world, **{name: 987654 for name in route.params}})
+    methods = ["get", "post"] + (["patch", "delete"] if route.is_api else [])
+    for method in methods:
+        bearer = world["outsider_token"] if route.is_api else None
+        response = _request(client, method, url, route, bearer)
+        _assert_no_secrets(response, route)
+        if route.is_api:
+            # The API may reject a body before it looks anything up (422); what matters is that
+            # our object answers exactly like one that does not exist, and never succeeds.
+            expected = _request(client, method, missing, route, bearer).status_code
+            assert response.status_code == expected, f"{method.upper()} {url}: {response.status_code} != {expected}"
+            assert response.status_code in (404, 405, 422), f"{method.upper()} {url} as outsider: {response.status_code}"
+        else:
+            assert response.status_code in (404, 405), f"{method.upper()} {url} as outsider: {response.status_code}"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES.values() if not r.params], ids=lambda r: r.name or r.path)
+def test_outsider_lists_and_searches_never_show_our_data(route, world, client, outsider):
+    client.force_login(outsider)
+    url = _url(route, world)
+    # Queries that would match our data if it leaked (not the secrets themselves: a search
+    # page rightly echoes its own query).
+    for suffix in ("", "?q=Jolanda", "?q=example.nl", "?q=0612345678", "?view=open", "?view=unassigned"):
+        response = _request(client, "get", url + suffix, route, world["outsider_token"] if route.is_api else None)
+        assert response.status_code < 500
+        _assert_no_secrets(response, route)
+
+
+def test_switching_to_an_organisation_you_do_not_belong_to_does_nothing(world, client, outsider, org):
+    client.force_login(outsider)
+    client.post("/organisatie/", {"organization": org.pk})
+    response = client.get("/?view=open")
+    _assert_no_secrets(response, ROUTES[("", "inbox")])
+    assert client.session.get("loket_organization_id") != org.pk
