@@ -202,13 +202,11 @@ def check_merge_customers(membership: Membership, source: Customer, target: Cust
 
 
 def check_create_customer(
-    membership: Membership,
-    *,
-    identities: list[tuple[str, str]] = (),
-    **fields: Any,  # type: ignore[assignment]
+    membership: Membership, *, identities: list[tuple[str, str]] | None = None, **fields: Any
 ) -> Customer:
     """Create a customer; an invalid identity is a ValidationError on ``identities``."""
     _require_writer(membership)
+    identities = identities or []
     errors = []
     for kind, value in identities:
         try:

@@ -17,6 +17,7 @@ import logging
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connections
 
 from loket.events.models import Event
 from loket.live.publish import case_group, org_group
@@ -54,3 +55,5 @@ async def relay_events(stop: asyncio.Event) -> None:
             last_id = pk
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=INTERVAL_SECONDS)
+    # The polls ran in the server's sync thread: give its database connection back.
+    await sync_to_async(connections.close_all)()

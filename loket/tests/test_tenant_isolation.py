@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from loket.accounts.models import Membership
-from loket.cases.actions import IncomingAttachment, InboundMessage, do_receive_message
+from loket.cases.actions import InboundMessage, IncomingAttachment, do_receive_message
 from loket.customers.actions import do_create_customer
 from loket.webhooks.actions import do_create_endpoint
 
@@ -119,8 +121,21 @@ def _request(client, method: str, url: str, route: Route, bearer: str | None):
     else:
         data = {"text": "x", "subject": "x", "reason": "other", "note": "x", "file": SimpleUploadedFile("a.txt", b"x")}
         response = client.post(url, data=data, **headers)
-    response.close()  # file downloads are streamed; close them like a real server does
+    _close(response)
     return response
+
+
+def _close(response) -> None:
+    """Close a (streamed) response like a server does, without ending the test's DB connection.
+
+    Closing fires request_finished, whose close_old_connections would close the PostgreSQL
+    connection inside the test transaction; Django's own test client disconnects it the same way.
+    """
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
 
 
 def _assert_no_secrets(response, route: Route) -> None:
@@ -137,7 +152,7 @@ def test_outsider_gets_404_for_every_object_url(route, world, client, outsider, 
     assert owner_response.status_code != 404, f"positive control failed: {url} is 404 for its own organisation"
 
     client.force_login(outsider)
-    missing = _url(route, {**world, **{name: 987654 for name in route.params}})
+    missing = _url(route, {**world, **dict.fromkeys(route.params, 987654)})
     methods = ["get", "post"] + (["patch", "delete"] if route.is_api else [])
     for method in methods:
         bearer = world["outsider_token"] if route.is_api else None
@@ -148,7 +163,9 @@ def test_outsider_gets_404_for_every_object_url(route, world, client, outsider, 
             # our object answers exactly like one that does not exist, and never succeeds.
             expected = _request(client, method, missing, route, bearer).status_code
             assert response.status_code == expected, f"{method.upper()} {url}: {response.status_code} != {expected}"
-            assert response.status_code in (404, 405, 422), f"{method.upper()} {url} as outsider: {response.status_code}"
+            assert response.status_code in (404, 405, 422), (
+                f"{method.upper()} {url} as outsider: {response.status_code}"
+            )
         else:
             assert response.status_code in (404, 405), f"{method.upper()} {url} as outsider: {response.status_code}"
 

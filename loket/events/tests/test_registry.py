@@ -30,8 +30,7 @@ def test_a_rolled_back_write_publishes_nothing(org):
             record_event(org, "customer.created", actor=None)
             raise RuntimeError("rollback")
 
-    with capture_events() as events:
-        with pytest.raises(RuntimeError):
-            write_then_fail()
+    with capture_events() as events, pytest.raises(RuntimeError):
+        write_then_fail()
     assert events == []
     assert not Event.objects.exists()

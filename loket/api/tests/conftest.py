@@ -1,0 +1,100 @@
+"""An API client per persona: ``api`` (the ``token`` of ``org``) and ``outsider_api``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+PREFIX = "/api/v1"
+
+
+class ApiClient:
+    def __init__(self, client: Client, token: str | None) -> None:
+        self.client = client
+        self.token = token
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | str | None = None,
+        content_type: str = "application/json",
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        data = raw if raw is not None else (json.dumps(body) if body is not None else "")
+        url = PREFIX + path
+        if params:
+            return self.client.generic(
+                method, url, data, content_type=content_type, headers=self._headers(), QUERY_STRING=_qs(params)
+            )
+        return self.client.generic(method, url, data, content_type=content_type, headers=self._headers())
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, body: Any = None) -> Any:
+        return self.request("POST", path, body if body is not None else {})
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.request("PATCH", path, body)
+
+
+def _qs(params: dict[str, Any]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({k: v for k, v in params.items() if v is not None})
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api(token) -> ApiClient:
+    return ApiClient(Client(), token)
+
+
+@pytest.fixture
+def outsider_api(outsider_token) -> ApiClient:
+    return ApiClient(Client(), outsider_token)
+
+
+@pytest.fixture
+def anonymous_api(db) -> ApiClient:
+    return ApiClient(Client(), None)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
+    """One of every object a route can name, all of ``org``; see routes.py."""
+    from loket.cases.actions import do_open_case, do_resolve_case
+    from loket.customers.actions import do_create_customer
+
+    duplicate = do_create_customer(org, actor=None, name="J. de Vries", identities=[("email", "jdv@example.nl")])
+    resolved = do_open_case(org, customer, subject="Vorige levering", actor=agent, owner=agent)
+    do_resolve_case(resolved, actor=agent)
+    return {
+        "customer": customer.pk,
+        "duplicate": duplicate.pk,
+        "case": case.pk,
+        "resolved_case": resolved.pk,
+        "inbound_case": inbound_case.pk,
+        "team": team.pk,
+    }

@@ -1,0 +1,83 @@
+"""Every API route once, with a request that succeeds for ``org``'s token (``world`` below).
+
+The tenant-isolation test and the malformed-input battery both walk this table, and
+``test_isolation.py`` checks that it covers every route of the API: a new route cannot be
+added without being tried by another organisation's token.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# What another organisation's token gets:
+#   "404"  - the route names one of org's objects (in the path or the body): 404, never data;
+#   "list" - a list: 200 with none of org's rows (even when filtered by one of org's ids);
+#   "own"  - the route creates something in the caller's own organisation: 2xx, landing there.
+OUTSIDER_404, OUTSIDER_LIST, OUTSIDER_OWN = "404", "list", "own"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # "/cases/{case}": placeholders are keys of the ``world`` fixture
+    body: dict[str, Any] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    outsider: str = OUTSIDER_404
+    ok: int = 200
+
+    def url(self, world: dict[str, int]) -> str:
+        return self.path.format(**world)
+
+    def data(self, world: dict[str, int]) -> dict[str, Any] | None:
+        return _fill(self.body, world) if self.body is not None else None
+
+    def query(self, world: dict[str, int]) -> dict[str, Any]:
+        return _fill(self.params, world)
+
+    @property
+    def template(self) -> str:
+        """The path with every placeholder as ``{}``, to compare with the API's own paths."""
+        return re.sub(r"\{[^}]*\}", "{}", self.path)
+
+
+def _fill(value: Any, world: dict[str, int]) -> Any:
+    if isinstance(value, dict):
+        return {key: _fill(item, world) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, world) for item in value]
+    if isinstance(value, str) and re.fullmatch(r"\{\w+\}", value):
+        return world[value[1:-1]]
+    return value
+
+
+INBOUND_BODY = {
+    "external_id": "route-table-1",
+    "channel": "whatsapp",
+    "sender": {"kind": "whatsapp", "value": "+31 6 87654321", "name": "Kees"},
+    "text": "Wanneer komt de monteur?",
+}
+
+ROUTES: list[Route] = [
+    Route("GET", "/customers", params={"q": "Jolanda"}, outsider=OUTSIDER_LIST),
+    Route("POST", "/customers", body={"name": "Nieuwe klant"}, outsider=OUTSIDER_OWN, ok=201),
+    Route("GET", "/customers/{customer}"),
+    Route("PATCH", "/customers/{customer}", body={"notes": "Belt liever na 17 uur."}),
+    Route("POST", "/customers/{customer}/identities", body={"kind": "email", "value": "j@example.org"}, ok=201),
+    Route("GET", "/customers/{customer}/subscriptions"),
+    Route("POST", "/customers/{customer}/subscriptions", body={"product": "Hoekbank", "reference": "B-1"}, ok=201),
+    Route("POST", "/customers/{duplicate}/merge", body={"into": "{customer}"}),
+    Route("GET", "/cases", params={"customer": "{customer}"}, outsider=OUTSIDER_LIST),
+    Route("POST", "/cases", body={"customer_id": "{customer}", "subject": "Factuur"}, ok=201),
+    Route("GET", "/cases/{case}"),
+    Route("PATCH", "/cases/{case}", body={"priority": "high", "tags": ["levering"]}),
+    Route("POST", "/cases/{case}/handover", body={"to_team": "{team}", "reason": "expertise", "note": "Planning"}),
+    Route("POST", "/cases/{case}/resolve"),
+    Route("POST", "/cases/{resolved_case}/reopen"),
+    Route("GET", "/cases/{inbound_case}/messages"),
+    Route("POST", "/cases/{case}/messages", body={"kind": "note", "text": "Klant belt terug."}, ok=201),
+    Route("GET", "/cases/{inbound_case}/contacts"),
+    Route("GET", "/events", params={"case": "{case}"}, outsider=OUTSIDER_LIST),
+    Route("POST", "/inbound/messages", body=INBOUND_BODY, outsider=OUTSIDER_OWN, ok=201),
+]

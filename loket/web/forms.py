@@ -1,0 +1,223 @@
+"""Forms of the agent desk: they parse and show errors; the actions decide."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from loket.accounts.models import Role, Scope, Team, User
+from loket.cases.models import Case, Handover
+from loket.cases.selectors import INBOX_VIEWS
+from loket.customers.models import Channel, Identity
+from loket.events.registry import EVENT_TYPES
+
+EMPTY = [("", _("Alle"))]
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put an action's ValidationError on the form fields it names (else on the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def user_choices(users: Iterable[User]) -> list[tuple[int, str]]:
+    return [(user.pk, user.display_name) for user in users]
+
+
+def team_choices(teams: Iterable[Team]) -> list[tuple[int, str]]:
+    return [(team.pk, team.name) for team in teams]
+
+
+def set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+class UniqueIds:
+    """Field ids prefixed per form, so that two forms on one page never share an id (labels!)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+# --- Inbox --------------------------------------------------------------------------------------
+
+SORT_CHOICES = [
+    ("updated", _("Laatst bijgewerkt")),
+    ("oldest", _("Langst niet bijgewerkt")),
+    ("created", _("Nieuwste zaken")),
+    ("priority", _("Prioriteit")),
+]
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox query string. Choices come from lists the page shows anyway (no extra queries)."""
+
+    view = forms.ChoiceField(choices=[(k, v[0]) for k, v in INBOX_VIEWS.items()], required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=EMPTY + list(Case.Status.choices), required=False)
+    priority = forms.ChoiceField(label=_("Prioriteit"), choices=EMPTY + list(Case.Priority.choices), required=False)
+    team = forms.TypedChoiceField(label=_("Team"), coerce=int, empty_value=None, required=False)
+    owner = forms.TypedChoiceField(label=_("Eigenaar"), coerce=int, empty_value=None, required=False)
+    tag = forms.ChoiceField(label=_("Label"), required=False)
+    channel = forms.ChoiceField(label=_("Kanaal"), choices=EMPTY + list(Channel.choices), required=False)
+    sort = forms.ChoiceField(label=_("Sorteren"), choices=SORT_CHOICES, required=False)
+    page = forms.IntegerField(min_value=1, required=False)
+
+    def __init__(self, data: Any, *, teams: Iterable[Team], owners: Iterable[User], tags: Iterable[str]) -> None:
+        super().__init__(data)
+        set_choices(self, "team", EMPTY + team_choices(teams))
+        set_choices(self, "owner", EMPTY + user_choices(owners))
+        set_choices(self, "tag", EMPTY + [(name, name) for name in tags])
+
+    def filters(self, default_view: str) -> dict[str, Any]:
+        """The valid filters; an invalid value is dropped rather than failing the inbox."""
+        self.is_valid()
+        data = self.cleaned_data  # holds only the fields that were valid
+        return {
+            "view": data.get("view") or default_view,
+            "status": data.get("status") or "",
+            "priority": data.get("priority") or "",
+            "team_id": data.get("team"),
+            "owner_id": data.get("owner"),
+            "tag": data.get("tag") or "",
+            "channel": data.get("channel") or "",
+            "sort": data.get("sort") or "updated",
+        }
+
+
+# --- Case ---------------------------------------------------------------------------------------
+
+
+class ComposerForm(UniqueIds, forms.Form):
+    """One composer for a reply to the customer and an internal note (a note ignores the channel)."""
+
+    id_prefix = "composer"
+
+    text = forms.CharField(label=_("Bericht"), widget=forms.Textarea(attrs={"rows": 5}), strip=False)
+    channel = forms.ChoiceField(label=_("Kanaal"), choices=Channel.choices, required=False)
+
+
+class HandoverForm(UniqueIds, forms.Form):
+    id_prefix = "handover"
+    to_user = forms.TypedChoiceField(label=_("Collega"), coerce=int, empty_value=None, required=False)
+    to_team = forms.TypedChoiceField(label=_("Team"), coerce=int, empty_value=None, required=False)
+    reason = forms.ChoiceField(label=_("Reden"), choices=[("", "—"), *Handover.Reason.choices])
+    note = forms.CharField(
+        label=_("Overdrachtsnotitie"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Wat moet de nieuwe eigenaar weten? De klant hoeft niets te herhalen."),
+    )
+
+    def __init__(self, *args: Any, colleagues: Iterable[User], teams: Iterable[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "to_user", [("", "—"), *user_choices(colleagues)])
+        set_choices(self, "to_team", [("", "—"), *team_choices(teams)])
+
+
+class StatusForm(UniqueIds, forms.Form):
+    id_prefix = "status"
+    status = forms.ChoiceField(label=_("Status"), choices=Case.Status.choices)
+
+
+class CaseEditForm(UniqueIds, forms.Form):
+    id_prefix = "edit"
+    subject = forms.CharField(label=_("Onderwerp"), max_length=250)
+    priority = forms.ChoiceField(label=_("Prioriteit"), choices=Case.Priority.choices)
+    reason = forms.CharField(label=_("Contactreden"), max_length=100, required=False)
+    tags = forms.CharField(
+        label=_("Labels"), required=False, help_text=_("Gescheiden door komma's, bijv. levering, retour.")
+    )
+
+    def clean_tags(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
+
+
+# --- Customers ----------------------------------------------------------------------------------
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Zoeken"), required=False, max_length=200)
+
+
+class IdentityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Soort"), choices=Identity.Kind.choices)
+    value = forms.CharField(label=_("Adres of nummer"), max_length=320)
+    label = forms.CharField(label=_("Omschrijving"), max_length=100, required=False)
+
+
+# --- Admin --------------------------------------------------------------------------------------
+
+
+class AddMemberForm(UniqueIds, forms.Form):
+    id_prefix = "add"
+    username = forms.CharField(label=_("Gebruikersnaam"), max_length=150)
+    role = forms.ChoiceField(label=_("Rol"), choices=Role.choices, initial=Role.AGENT)
+
+
+class CreateMemberForm(UniqueIds, forms.Form):
+    id_prefix = "create"
+    username = forms.CharField(label=_("Gebruikersnaam"), max_length=150)
+    first_name = forms.CharField(label=_("Voornaam"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Achternaam"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mailadres"))
+    role = forms.ChoiceField(label=_("Rol"), choices=Role.choices, initial=Role.AGENT)
+    password = forms.CharField(
+        label=_("Wachtwoord"),
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text=_("Leeg laten: de medewerker kiest zelf een wachtwoord via 'Wachtwoord vergeten'."),
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Rol"), choices=Role.choices)
+
+
+class ActiveForm(forms.Form):
+    active = forms.BooleanField(required=False)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Naam"), max_length=120)
+
+
+class TeamMembersForm(forms.Form):
+    members = forms.TypedMultipleChoiceField(
+        label=_("Leden"), coerce=int, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args: Any, users: Iterable[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "members", user_choices(users))
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Naam"), max_length=120)
+    scopes = forms.MultipleChoiceField(
+        label=_("Rechten"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple, initial=[Scope.READ]
+    )
+    expires_on = forms.DateField(label=_("Verloopt op"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(label=_("Adres (URL)"), max_length=500, assume_scheme="https")
+    description = forms.CharField(label=_("Omschrijving"), max_length=200, required=False)
+    event_types = forms.MultipleChoiceField(
+        label=_("Gebeurtenissen"),
+        choices=[("*", _("Alle gebeurtenissen"))]
+        + [(name, format_lazy("{} — {}", name, event_type.description)) for name, event_type in EVENT_TYPES.items()],
+        widget=forms.CheckboxSelectMultiple,
+    )

@@ -1,0 +1,155 @@
+/* Loket agent desk: the little JavaScript the server-rendered pages need.
+ * No inline scripts (CSP script-src 'self'): everything is wired through data- attributes.
+ *   - htmx sends the CSRF token from <meta name="csrf-token">
+ *   - [data-autosubmit] selects submit their form on change
+ *   - [data-open-dialog=id] / [data-close-dialog] / dialog[data-open-on-load]
+ *   - [data-select-on-focus] selects its text (secrets shown once)
+ *   - a WebSocket to <body data-live-path> refreshes the regions that show a changed case;
+ *     <body data-live> tells its state: connecting, connected, reconnecting or refused
+ */
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) {
+      event.detail.headers["X-CSRFToken"] = meta.content;
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("[data-autosubmit]") && target.form) {
+      target.form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-open-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
+      if (dialog && !dialog.open) {
+        dialog.showModal();
+      }
+      return;
+    }
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) {
+      closer.closest("dialog").close();
+    }
+  });
+
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("[data-select-on-focus]")) {
+      event.target.select();
+    }
+  });
+
+  function openDialogsOnLoad() {
+    document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
+      if (!dialog.open) {
+        dialog.showModal();
+      }
+    });
+  }
+
+  // --- Live updates --------------------------------------------------------------------------
+
+  var pending = {};
+
+  /* Re-read one region through its own (organisation-scoped) URL; bursts of events coalesce. */
+  function refresh(id) {
+    if (pending[id]) {
+      return;
+    }
+    pending[id] = window.setTimeout(function () {
+      delete pending[id];
+      var element = document.getElementById(id);
+      if (element && element.dataset.refreshUrl && window.htmx) {
+        window.htmx.ajax("GET", element.dataset.refreshUrl, { target: "#" + id, swap: "outerHTML" });
+      }
+    }, 250);
+  }
+
+  function refreshAll() {
+    var caseId = document.body.dataset.caseId;
+    if (caseId) {
+      refresh("timeline");
+      refresh("case-header");
+    } else if (document.getElementById("inbox-table")) {
+      refresh("inbox-table");
+    }
+  }
+
+  function onEvent(message) {
+    var caseId = document.body.dataset.caseId;
+    if (caseId) {
+      if (String(message.case_id) === caseId) {
+        refreshAll();
+      }
+    } else {
+      refreshAll();
+    }
+  }
+
+  function connectLive() {
+    var path = document.body.dataset.livePath;
+    if (!path || !("WebSocket" in window)) {
+      return;
+    }
+    var caseId = document.body.dataset.caseId;
+    var url = (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + path;
+    if (caseId) {
+      url += "?case=" + encodeURIComponent(caseId);
+    }
+    var delay = 1000;
+    var everOpen = false;
+
+    function open() {
+      document.body.dataset.live = everOpen ? "reconnecting" : "connecting";
+      var socket = new WebSocket(url);
+      socket.addEventListener("open", function () {
+        document.body.dataset.live = "connected";
+        if (everOpen) {
+          refreshAll(); // events may have been missed while disconnected
+        }
+        everOpen = true;
+        delay = 1000;
+      });
+      socket.addEventListener("message", function (event) {
+        var message;
+        try {
+          message = JSON.parse(event.data);
+        } catch (error) {
+          return;
+        }
+        onEvent(message);
+      });
+      socket.addEventListener("close", function (event) {
+        // 4401: logged out, 4403: no access to this case or organisation: do not hammer the server.
+        if (event.code === 4401 || event.code === 4403) {
+          document.body.dataset.live = "refused";
+          return;
+        }
+        document.body.dataset.live = "reconnecting";
+        window.setTimeout(open, delay + Math.random() * delay * 0.3);
+        delay = Math.min(delay * 2, 30000);
+      });
+    }
+
+    open();
+  }
+
+  function start() {
+    openDialogsOnLoad();
+    connectLive();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,230 @@
+"""Admin pages (role admin only): members, teams, API tokens and webhooks.
+
+Secrets (API tokens, webhook signing keys) are shown once, in the response to the POST that
+made them, and never again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from loket.accounts.actions import (
+    check_add_member,
+    check_change_role,
+    check_create_member,
+    check_create_team,
+    check_create_token,
+    check_revoke_token,
+    check_set_member_active,
+    check_set_team_members,
+)
+from loket.accounts.models import Role
+from loket.accounts.selectors import (
+    access_membership,
+    access_team,
+    access_token,
+    list_member_choices,
+    list_members,
+    list_teams,
+    list_tokens,
+)
+from loket.web.access import DeskRequest, admin_required
+from loket.web.forms import (
+    ActiveForm,
+    AddMemberForm,
+    CreateMemberForm,
+    RoleForm,
+    TeamForm,
+    TeamMembersForm,
+    TokenForm,
+    WebhookForm,
+    apply_errors,
+)
+from loket.webhooks.actions import check_create_endpoint, check_delete_endpoint
+from loket.webhooks.selectors import access_endpoint, list_deliveries, list_endpoints
+
+
+def _try(form: Form, action: Any, **kwargs: Any) -> Any:
+    """Run an action; its ValidationError lands on the form (None is returned)."""
+    try:
+        return action(**kwargs)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None
+
+
+# --- Members ------------------------------------------------------------------------------------
+
+
+@admin_required
+def members(request: DeskRequest) -> HttpResponse:
+    return _members_page(request)
+
+
+def _members_page(request: DeskRequest, **forms: Form) -> HttpResponse:
+    """The member list with the add/create forms; a bound form with errors replaces an empty one."""
+    context = {
+        "members": list_members(request.organization),
+        "add_form": AddMemberForm(),
+        "create_form": CreateMemberForm(),
+        "roles": Role.choices,
+        **forms,
+    }
+    return render(request, "web/admin/members.html", context, status=400 if forms else 200)
+
+
+@admin_required
+@require_POST
+def member_add(request: DeskRequest) -> HttpResponse:
+    form = AddMemberForm(request.POST)
+    if form.is_valid() and _try(form, check_add_member, membership=request.membership, **form.cleaned_data):
+        messages.success(request, _("%(name)s is toegevoegd.") % {"name": form.cleaned_data["username"]})
+        return redirect("web:admin_members")
+    return _members_page(request, add_form=form)
+
+
+@admin_required
+@require_POST
+def member_create(request: DeskRequest) -> HttpResponse:
+    form = CreateMemberForm(request.POST)
+    if form.is_valid() and _try(form, check_create_member, membership=request.membership, **form.cleaned_data):
+        messages.success(request, _("Account %(name)s is aangemaakt.") % {"name": form.cleaned_data["username"]})
+        return redirect("web:admin_members")
+    return _members_page(request, create_form=form)
+
+
+@admin_required
+@require_POST
+def member_role(request: DeskRequest, membership_id: int) -> HttpResponse:
+    member = access_membership(request.organization, membership_id)
+    form = RoleForm(request.POST)
+    changed = form.is_valid() and _try(
+        form, check_change_role, membership=request.membership, member=member, role=form.cleaned_data["role"]
+    )
+    if changed:
+        messages.success(request, _("Rol van %(name)s gewijzigd.") % {"name": member.user.display_name})
+    else:
+        messages.error(request, " ".join(str(error) for error in form.non_field_errors()) or _("Kies een geldige rol."))
+    return redirect("web:admin_members")
+
+
+@admin_required
+@require_POST
+def member_active(request: DeskRequest, membership_id: int) -> HttpResponse:
+    member = access_membership(request.organization, membership_id)
+    form = ActiveForm(request.POST)
+    form.is_valid()
+    active = form.cleaned_data.get("active", False)
+    if _try(form, check_set_member_active, membership=request.membership, member=member, active=active):
+        done = _("%(name)s is weer actief.") if active else _("%(name)s is gedeactiveerd.")
+        messages.success(request, done % {"name": member.user.display_name})
+    else:
+        messages.error(request, " ".join(str(error) for error in form.non_field_errors()))
+    return redirect("web:admin_members")
+
+
+# --- Teams --------------------------------------------------------------------------------------
+
+
+@admin_required
+def teams(request: DeskRequest) -> HttpResponse:
+    form = TeamForm(request.POST or None)
+    created = form.is_valid() and _try(form, check_create_team, membership=request.membership, **form.cleaned_data)
+    if created:
+        messages.success(request, _("Team %(name)s aangemaakt.") % form.cleaned_data)
+        return redirect("web:admin_teams")
+    context = {"teams": list_teams(request.organization).prefetch_related("members"), "form": form}
+    return render(request, "web/admin/teams.html", context, status=400 if form.errors else 200)
+
+
+@admin_required
+def team_detail(request: DeskRequest, team_id: int) -> HttpResponse:
+    team = access_team(request.organization, team_id)
+    users = {user.pk: user for user in list_member_choices(request.organization)}
+    initial = {"members": [user.pk for user in team.members.all()]}
+    form = TeamMembersForm(request.POST or None, users=users.values(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        chosen = [users[pk] for pk in form.cleaned_data["members"]]
+        if _try(form, check_set_team_members, membership=request.membership, team=team, users=chosen):
+            messages.success(request, _("Leden van %(name)s opgeslagen.") % {"name": team.name})
+            return redirect("web:admin_teams")
+    return render(request, "web/admin/team.html", {"team": team, "form": form}, status=400 if form.errors else 200)
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+def _end_of_day(day: Any) -> datetime | None:
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59))) if day else None
+
+
+@never_cache
+@admin_required
+def tokens(request: DeskRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        issued = _try(
+            form,
+            check_create_token,
+            membership=request.membership,
+            name=data["name"],
+            scopes=data["scopes"],
+            expires_at=_end_of_day(data["expires_on"]),
+        )
+        if issued:
+            form = TokenForm()
+    context = {"tokens": list_tokens(request.organization), "form": form, "issued": issued}
+    return render(request, "web/admin/tokens.html", context, status=400 if form.errors else 200)
+
+
+@admin_required
+@require_POST
+def token_revoke(request: DeskRequest, token_id: int) -> HttpResponse:
+    token = check_revoke_token(request.membership, access_token(request.organization, token_id))
+    messages.success(request, _("Sleutel %(name)s is ingetrokken.") % {"name": token.name})
+    return redirect("web:admin_tokens")
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+
+
+@never_cache
+@admin_required
+def webhooks(request: DeskRequest) -> HttpResponse:
+    form = WebhookForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        created = _try(form, check_create_endpoint, membership=request.membership, **form.cleaned_data)
+        if created:
+            form = WebhookForm()
+    context = {"endpoints": list_endpoints(request.organization), "form": form, "created": created}
+    return render(request, "web/admin/webhooks.html", context, status=400 if form.errors else 200)
+
+
+@admin_required
+def webhook_detail(request: DeskRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = access_endpoint(request.organization, endpoint_id)
+    context = {"endpoint": endpoint, "deliveries": list_deliveries(endpoint)}
+    return render(request, "web/admin/webhook.html", context)
+
+
+@admin_required
+@require_POST
+def webhook_delete(request: DeskRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = access_endpoint(request.organization, endpoint_id)
+    check_delete_endpoint(request.membership, endpoint)
+    messages.success(request, _("Webhook %(url)s is verwijderd.") % {"url": endpoint.url})
+    return redirect("web:admin_webhooks")

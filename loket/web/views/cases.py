@@ -1,0 +1,173 @@
+"""One case: header, timeline across channels, composer, handover, status and details."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from loket.accounts.selectors import list_colleagues, list_teams
+from loket.cases.actions import (
+    check_add_note,
+    check_change_status,
+    check_hand_over,
+    check_reply,
+    check_take_case,
+    check_update_case,
+)
+from loket.cases.models import Case
+from loket.cases.selectors import access_case, case_timeline, other_cases
+from loket.customers.models import Channel
+from loket.customers.selectors import access_customer
+from loket.web.access import DeskRequest, member_required, writer_required
+from loket.web.forms import CaseEditForm, ComposerForm, HandoverForm, StatusForm, apply_errors
+
+
+def _header_context(request: DeskRequest, case: Case) -> dict[str, Any]:
+    return {"case": case, "can_write": request.membership.can_write}
+
+
+def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, Any]:
+    """Everything on the case screen; a bound form with errors replaces the empty one."""
+    organization, can_write = request.organization, request.membership.can_write
+    channel = case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
+    tags = ", ".join(tag.name for tag in case.tags.all())
+    context = {
+        **_header_context(request, case),
+        "customer": access_customer(organization, case.customer_id),
+        "other_cases": other_cases(case),
+        "timeline": case_timeline(case),
+        "composer_form": ComposerForm(initial={"channel": channel}),
+        "status_form": StatusForm(initial={"status": case.status}),
+        "edit_form": CaseEditForm(
+            initial={"subject": case.subject, "priority": case.priority, "reason": case.reason, "tags": tags}
+        ),
+    }
+    if can_write:
+        colleagues = list_colleagues(organization).exclude(pk=case.owner_id or 0)
+        context["handover_form"] = HandoverForm(colleagues=colleagues, teams=list_teams(organization))
+    context.update(forms)
+    return context
+
+
+@member_required
+def case_detail(request: DeskRequest, case_id: int) -> HttpResponse:
+    case = access_case(request.organization, case_id)
+    return render(request, "web/case.html", _case_context(request, case))
+
+
+@member_required
+def case_timeline_partial(request: DeskRequest, case_id: int) -> HttpResponse:
+    case = access_case(request.organization, case_id)
+    return render(request, "web/case.html#timeline", {"case": case, "timeline": case_timeline(case)})
+
+
+@member_required
+def case_header_partial(request: DeskRequest, case_id: int) -> HttpResponse:
+    case = access_case(request.organization, case_id)
+    return render(request, "web/case.html#case-header", _header_context(request, case))
+
+
+def _act(
+    request: DeskRequest, case: Case, form: Form, form_name: str, action: Callable[[dict[str, Any]], object], done: str
+) -> HttpResponse:
+    """Run an action with the form's data; on success redirect, else show the case with the errors (400)."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("web:case", case.pk)
+    return render(request, "web/case.html", _case_context(request, case, **{form_name: form}), status=400)
+
+
+@writer_required
+def case_reply(request: DeskRequest, case_id: int) -> HttpResponse:
+    case = access_case(request.organization, case_id)
+    return _act(
+        request,
+        case,
+        ComposerForm(request.POST),
+        "composer_form",
+        lambda data: check_reply(request.membership, case, text=data["text"], channel=data["channel"]),
+        _("Je antwoord staat klaar om te versturen."),
+    )
+
+
+@writer_required
+def case_note(request: DeskRequest, case_id: int) -> HttpResponse:
+    case = access_case(request.organization, case_id)
+    return _act(
+        request,
+        case,
+        ComposerForm(request.POST),
+        "composer_form",
+        lambda data: check_add_note(request.membership, case, text=data["text"]),
+        _("Interne notitie opgeslagen."),
+    )
+
+
+@writer_required
+def case_hand_over(request: DeskRequest, case_id: int) -> HttpResponse:
+    case = access_case(request.organization, case_id)
+    colleagues = {user.pk: user for user in list_colleagues(request.organization)}
+    teams = {team.pk: team for team in list_teams(request.organization)}
+    form = HandoverForm(request.POST, colleagues=colleagues.values(), teams=teams.values())
+
+    def hand_over(data: dict[str, Any]) -> object:
+        return check_hand_over(
+            request.membership,
+            case,
+            to_user=colleagues.get(data["to_user"]),
+            to_team=teams.get(data["to_team"]),
+            reason=data["reason"],
+            note=data["note"],
+        )
+
+    return _act(request, case, form, "handover_form", hand_over, _("De zaak is overgedragen."))
+
+
+@writer_required
+def case_take(request: DeskRequest, case_id: int) -> HttpResponse:
+    case = access_case(request.organization, case_id)
+    try:
+        check_take_case(request.membership, case)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Je bent nu eigenaar van deze zaak."))
+    return redirect("web:case", case.pk)
+
+
+@writer_required
+def case_status(request: DeskRequest, case_id: int) -> HttpResponse:
+    case = access_case(request.organization, case_id)
+    return _act(
+        request,
+        case,
+        StatusForm(request.POST),
+        "status_form",
+        lambda data: check_change_status(request.membership, case, data["status"]),
+        _("Status bijgewerkt."),
+    )
+
+
+@writer_required
+def case_edit(request: DeskRequest, case_id: int) -> HttpResponse:
+    case = access_case(request.organization, case_id)
+    return _act(
+        request,
+        case,
+        CaseEditForm(request.POST),
+        "edit_form",
+        lambda data: check_update_case(request.membership, case, **data),
+        _("Zaakgegevens opgeslagen."),
+    )
