@@ -9,7 +9,7 @@ PIP := $(VENV)/bin/pip
 CHROMIUM ?= /usr/bin/chromium
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck bench lock migrate demo clean chromium
+.PHONY: help run test lint typecheck bench lock migrate demo clean chromium messages
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,8 +50,15 @@ lint: $(VENV)/.installed-dev ## ruff (lint + format check) and the migrations ch
 typecheck: $(VENV)/.installed-dev ## mypy with django-stubs
 	LOKET_TESTING=1 $(VENV)/bin/mypy loket
 
-test: $(VENV)/.installed-dev chromium lint ## set up and run the whole suite (ruff, migrations check, pytest)
+test: $(VENV)/.installed-dev chromium lint typecheck ## set up and run the whole suite (ruff, migrations check, pytest)
 	$(PY) -m pytest -q
+
+# The English catalogue: new Dutch msgids land in the .po (translate them), then the .mo is compiled.
+# Needs GNU gettext (apt-get install gettext); the compiled .mo is committed, so running Loket does not.
+messages: $(VENV)/.installed-run ## update and compile the English translations (needs gettext)
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install gettext (apt-get install gettext)"; exit 1; }
+	DEBUG=1 $(PY) manage.py makemessages -l en --ignore '.venv/*' --ignore 'bench/*' --ignore 'var/*' --no-obsolete
+	DEBUG=1 $(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'bench/*' --ignore 'var/*'
 
 bench: $(VENV)/.installed-dev ## benchmarks against same-run baselines and the django-helpdesk peer
 	$(PY) bench/run.py

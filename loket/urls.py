@@ -1,9 +1,13 @@
 from django.urls import include, path
 
 from loket.api.api import api
+from loket.ops.views import health
 
 urlpatterns = [
     path("", include("loket.web.urls_auth")),
     path("api/v1/", api.urls),
+    path("health/", health, name="health"),
+    # Django's set_language: POST language + next, stores the choice in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("loket.web.urls")),
 ]

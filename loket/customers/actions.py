@@ -105,7 +105,8 @@ def resolve_identity(
         return identity
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(organization=organization, name=name.strip()[:200])
+            # Until the customer tells their name, agents see the address they wrote from.
+            customer = Customer.objects.create(organization=organization, name=(name.strip() or value)[:200])
             identity = Identity.objects.create(organization=organization, customer=customer, kind=kind, value=value)
             record_event(organization, "customer.created", actor=actor, customer=customer, data={"name": customer.name})
         return identity

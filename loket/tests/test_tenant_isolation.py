@@ -39,6 +39,7 @@ PUBLIC = {
     "api-root",
     "unknown-route",
     "health",
+    "set_language",
 }
 
 # What only the owning organisation's pages may ever contain.
