@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loket.accounts.models import ApiToken, Membership, Organization, Role, Scope, Team, User
 
@@ -53,10 +54,10 @@ def check_create_token(
         raise PermissionDenied
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Geef de sleutel een naam."})
+        raise ValidationError({"name": _("Geef de sleutel een naam.")})
     unknown = set(scopes) - set(Scope.values)
     if unknown or not scopes:
-        raise ValidationError({"scopes": "Kies een of meer geldige rechten."})
+        raise ValidationError({"scopes": _("Kies een of meer geldige rechten.")})
     return do_create_token(membership.organization, name, scopes, actor=membership.user, expires_at=expires_at)
 
 
@@ -117,12 +118,12 @@ def do_revoke_token(token: ApiToken) -> ApiToken:
 
 def _require_admin(membership: Membership) -> None:
     if not membership.is_admin:
-        raise PermissionDenied("Alleen beheerders mogen dit.")
+        raise PermissionDenied(_("Alleen beheerders mogen dit."))
 
 
 def _require_role(role: str) -> None:
     if role not in Role.values:
-        raise ValidationError({"role": "Kies een geldige rol."})
+        raise ValidationError({"role": _("Kies een geldige rol.")})
 
 
 def check_add_member(membership: Membership, *, username: str, role: str) -> Membership:
@@ -131,10 +132,10 @@ def check_add_member(membership: Membership, *, username: str, role: str) -> Mem
     _require_role(role)
     user = User.objects.filter(username__iexact=username.strip(), is_active=True).first()
     if user is None:
-        raise ValidationError({"username": "Er is geen gebruiker met deze gebruikersnaam."})
+        raise ValidationError({"username": _("Er is geen gebruiker met deze gebruikersnaam.")})
     existing = Membership.objects.for_org(membership.organization).filter(user=user, is_active=True).first()
     if existing is not None:
-        raise ValidationError({"username": "Deze gebruiker is al lid van de organisatie."})
+        raise ValidationError({"username": _("Deze gebruiker is al lid van de organisatie.")})
     return do_add_member(membership.organization, user, role)
 
 
@@ -155,9 +156,9 @@ def check_create_member(
     _require_role(role)
     username = username.strip()
     if not username:
-        raise ValidationError({"username": "Geef een gebruikersnaam."})
+        raise ValidationError({"username": _("Geef een gebruikersnaam.")})
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": "Deze gebruikersnaam is al in gebruik."})
+        raise ValidationError({"username": _("Deze gebruikersnaam is al in gebruik.")})
     user = User(username=username, email=email.strip(), first_name=first_name.strip(), last_name=last_name.strip())
     if password:
         try:
@@ -177,7 +178,7 @@ def _require_other_member(membership: Membership, member: Membership) -> None:
         raise PermissionDenied
     if member.user_id == membership.user_id:
         # An admin who demotes or deactivates themselves may lock the organisation out.
-        raise ValidationError("Je kunt je eigen rol of lidmaatschap niet wijzigen; vraag een andere beheerder.")
+        raise ValidationError(_("Je kunt je eigen rol of lidmaatschap niet wijzigen; vraag een andere beheerder."))
 
 
 def check_change_role(membership: Membership, member: Membership, role: str) -> Membership:
@@ -205,9 +206,9 @@ def check_create_team(membership: Membership, name: str) -> Team:
     _require_admin(membership)
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Geef het team een naam."})
+        raise ValidationError({"name": _("Geef het team een naam.")})
     if Team.objects.for_org(membership.organization).filter(name__iexact=name).exists():
-        raise ValidationError({"name": "Er is al een team met deze naam."})
+        raise ValidationError({"name": _("Er is al een team met deze naam.")})
     return do_create_team(membership.organization, name)
 
 
@@ -220,6 +221,6 @@ def check_set_team_members(membership: Membership, team: Team, users: list[User]
         Membership.objects.for_org(membership.organization).filter(is_active=True).values_list("user_id", flat=True)
     )
     if any(user.pk not in allowed for user in users):
-        raise ValidationError({"members": "Alleen medewerkers van deze organisatie kunnen in een team."})
+        raise ValidationError({"members": _("Alleen medewerkers van deze organisatie kunnen in een team.")})
     team.members.set(users)
     return team

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loket.accounts.models import Membership, Organization, Team, User
 from loket.cases.models import Attachment, Case, Contact, Handover, Message, Tag
@@ -69,7 +70,7 @@ class ReceiveResult:
 
 def require_writer(membership: Membership) -> None:
     if not membership.can_write:
-        raise PermissionDenied("Alleen-lezen: deze rol mag niets wijzigen.")
+        raise PermissionDenied(_("Alleen-lezen: deze rol mag niets wijzigen."))
 
 
 def _default_team(organization: Organization) -> Team:
@@ -103,7 +104,7 @@ def do_open_case(
 ) -> Case:
     """Open a case for a customer. Without an owner it waits in a team's queue."""
     if customer.organization_id != organization.pk:
-        raise ValidationError("De klant hoort niet bij deze organisatie.")
+        raise ValidationError(_("De klant hoort niet bij deze organisatie."))
     with transaction.atomic():
         case = Case.objects.create(
             organization=organization,
@@ -141,7 +142,7 @@ def check_open_case(
     ``assign_to_actor=False`` (the API), it waits in the team's queue."""
     require_writer(membership)
     if not subject.strip():
-        raise ValidationError({"subject": "Geef de zaak een onderwerp."})
+        raise ValidationError({"subject": _("Geef de zaak een onderwerp.")})
     if customer.organization_id != membership.organization_id:
         raise PermissionDenied
     return do_open_case(
@@ -157,7 +158,7 @@ def check_open_case(
 def _tags(organization: Organization, names: Iterable[str]) -> list[Tag]:
     result = []
     for name in {n.strip().lower()[:60] for n in names if n.strip()}:
-        tag, _ = Tag.objects.get_or_create(organization=organization, name=name)
+        tag, _created = Tag.objects.get_or_create(organization=organization, name=name)
         result.append(tag)
     return result
 
@@ -283,12 +284,15 @@ def _receive(organization: Organization, identity: Identity, inbound: InboundMes
 def check_reply(membership: Membership, case: Case, *, text: str, channel: str = "") -> Message:
     require_writer(membership)
     if not text.strip():
-        raise ValidationError({"text": "Een antwoord mag niet leeg zijn."})
+        raise ValidationError({"text": _("Een antwoord mag niet leeg zijn.")})
     if channel and channel not in Channel.values:
-        raise ValidationError({"channel": f"Onbekend kanaal {channel!r}."})
+        raise ValidationError({"channel": _("Onbekend kanaal %(channel)s.") % {"channel": repr(channel)}})
     if case.customer.is_deceased:
         raise ValidationError(
-            "Deze klant is overleden: een bericht aan de klant zelf wordt niet verstuurd. Schrijf de nabestaande aan."
+            _(
+                "Deze klant is overleden: een bericht aan de klant zelf wordt niet verstuurd. "
+                "Schrijf de nabestaande aan."
+            )
         )
     return do_reply(case, actor=membership.user, text=text, channel=channel)
 
@@ -341,7 +345,7 @@ def _enqueue_delivery(message_id: int) -> None:
 def check_add_note(membership: Membership, case: Case, *, text: str) -> Message:
     require_writer(membership)
     if not text.strip():
-        raise ValidationError({"text": "Een notitie mag niet leeg zijn."})
+        raise ValidationError({"text": _("Een notitie mag niet leeg zijn.")})
     return do_add_note(case, actor=membership.user, text=text)
 
 
@@ -393,22 +397,22 @@ def check_hand_over(
     require_writer(membership)
     errors = {}
     if to_user is None and to_team is None:
-        errors["to_user"] = "Kies een collega of een team."
+        errors["to_user"] = _("Kies een collega of een team.")
     if reason not in Handover.Reason.values:
-        errors["reason"] = "Kies een reden voor de overdracht."
+        errors["reason"] = _("Kies een reden voor de overdracht.")
     if reason == Handover.Reason.OTHER and not note.strip():
-        errors["note"] = "Licht de reden toe."
+        errors["note"] = _("Licht de reden toe.")
     if to_user is not None and to_user.pk == case.owner_id and to_team is None:
-        errors["to_user"] = "Deze collega is al eigenaar."
+        errors["to_user"] = _("Deze collega is al eigenaar.")
     if (
         to_user is not None
         and not to_user.memberships.filter(organization_id=case.organization_id, is_active=True)
         .exclude(role="viewer")
         .exists()
     ):
-        errors["to_user"] = "Deze collega kan geen zaken behandelen."
+        errors["to_user"] = _("Deze collega kan geen zaken behandelen.")
     if to_team is not None and to_team.organization_id != case.organization_id:
-        errors["to_team"] = "Onbekend team."
+        errors["to_team"] = _("Onbekend team.")
     if errors:
         raise ValidationError(errors)
     return do_hand_over(case, actor=membership.user, to_user=to_user, to_team=to_team, reason=reason, note=note)
@@ -469,7 +473,7 @@ def check_take_case(membership: Membership, case: Case) -> Case:
     """Take an unassigned case from the team queue. Not a handover: nobody owned it."""
     require_writer(membership)
     if case.owner_id is not None:
-        raise ValidationError("Deze zaak heeft al een eigenaar; vraag om een overdracht.")
+        raise ValidationError(_("Deze zaak heeft al een eigenaar; vraag om een overdracht."))
     with transaction.atomic():
         case.owner = membership.user
         fields = ["owner"]
@@ -489,7 +493,7 @@ def check_take_case(membership: Membership, case: Case) -> Case:
 def check_change_status(membership: Membership, case: Case, status: str) -> Case:
     require_writer(membership)
     if status not in Case.Status.values:
-        raise ValidationError({"status": f"Onbekende status {status!r}."})
+        raise ValidationError({"status": _("Onbekende status %(status)s.") % {"status": repr(status)}})
     if status == Case.Status.RESOLVED:
         return do_resolve_case(case, actor=membership.user)
     if case.status in Case.DONE_STATUSES and status in Case.OPEN_STATUSES:
@@ -541,7 +545,7 @@ def check_resolve_case(membership: Membership, case: Case) -> Case:
 def check_reopen_case(membership: Membership, case: Case) -> Case:
     require_writer(membership)
     if case.status not in Case.DONE_STATUSES:
-        raise ValidationError({"status": "Deze zaak is niet opgelost of gesloten."})
+        raise ValidationError({"status": _("Deze zaak is niet opgelost of gesloten.")})
     return do_reopen_case(case, actor=membership.user)
 
 
@@ -565,9 +569,9 @@ def check_update_case(
 ) -> Case:
     require_writer(membership)
     if subject is not None and not subject.strip():
-        raise ValidationError({"subject": "Het onderwerp mag niet leeg zijn."})
+        raise ValidationError({"subject": _("Het onderwerp mag niet leeg zijn.")})
     if priority is not None and priority not in Case.Priority.values:
-        raise ValidationError({"priority": f"Onbekende prioriteit {priority!r}."})
+        raise ValidationError({"priority": _("Onbekende prioriteit %(priority)s.") % {"priority": repr(priority)}})
     return do_update_case(case, actor=membership.user, subject=subject, priority=priority, reason=reason, tags=tags)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loket.accounts.models import Membership, Organization, User
 from loket.cases.models import Case
@@ -65,7 +66,9 @@ def _add_identity(customer: Customer, kind: str, value: str, label: str = "") ->
                 organization_id=customer.organization_id, customer=customer, kind=kind, value=value, label=label
             )
     except IntegrityError:
-        raise ValidationError({"value": f"{value} hoort al bij een andere klant."}, code="identity_taken") from None
+        raise ValidationError(
+            {"value": _("%(value)s hoort al bij een andere klant.") % {"value": value}}, code="identity_taken"
+        ) from None
 
 
 def do_add_identity(customer: Customer, kind: str, value: str, *, actor: User | None, label: str = "") -> Identity:
@@ -120,11 +123,11 @@ def do_merge_customers(source: Customer, target: Customer, *, actor: User | None
     ``source`` stays as a record of the merge (``merged_into``), out of lists and search.
     """
     if source.organization_id != target.organization_id:
-        raise ValidationError("Klanten van verschillende organisaties kunnen niet worden samengevoegd.")
+        raise ValidationError(_("Klanten van verschillende organisaties kunnen niet worden samengevoegd."))
     if source.pk == target.pk:
-        raise ValidationError("Een klant kan niet met zichzelf worden samengevoegd.")
+        raise ValidationError(_("Een klant kan niet met zichzelf worden samengevoegd."))
     if source.merged_into_id is not None or target.merged_into_id is not None:
-        raise ValidationError("Deze klant is al samengevoegd.")
+        raise ValidationError(_("Deze klant is al samengevoegd."))
     with transaction.atomic():
         moved = {
             "identities": Identity.objects.filter(customer=source).update(customer=target),
@@ -174,7 +177,7 @@ def do_mark_deceased(customer: Customer, *, date_of_death: date | None, actor: U
 
 def _require_writer(membership: Membership) -> None:
     if not membership.can_write:
-        raise PermissionDenied("Alleen-lezen: deze rol mag niets wijzigen.")
+        raise PermissionDenied(_("Alleen-lezen: deze rol mag niets wijzigen."))
 
 
 def check_add_identity(
@@ -185,7 +188,7 @@ def check_add_identity(
     if customer.organization_id != membership.organization_id:
         raise PermissionDenied
     if kind not in Identity.Kind.values:
-        raise ValidationError({"kind": "Kies een soort identiteit."})
+        raise ValidationError({"kind": _("Kies een soort identiteit.")})
     try:
         return do_add_identity(customer, kind, value, actor=membership.user, label=label.strip()[:100])
     except ValidationError as exc:
@@ -234,12 +237,12 @@ def check_add_subscription(
         raise PermissionDenied
     errors = {}
     if not product.strip():
-        errors["product"] = "Geef het product een naam."
+        errors["product"] = _("Geef het product een naam.")
     if fields.get("status", Subscription.Status.ACTIVE) not in Subscription.Status.values:
-        errors["status"] = "Onbekende status."
+        errors["status"] = _("Onbekende status.")
     started, ended = fields.get("started_on"), fields.get("ended_on")
     if started and ended and ended < started:
-        errors["ended_on"] = "De einddatum ligt voor de begindatum."
+        errors["ended_on"] = _("De einddatum ligt voor de begindatum.")
     if errors:
         raise ValidationError(errors)
     return do_add_subscription(customer, product=product.strip(), reference=reference.strip(), **fields)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from loket.customers.models import Identity
 
@@ -20,9 +21,13 @@ def normalize_phone(value: str) -> str:
     try:
         number = phonenumbers.parse(raw, DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError(f"{value!r} is geen geldig telefoonnummer.", code="invalid_phone") from exc
+        raise ValidationError(
+            _("%(value)s is geen geldig telefoonnummer.") % {"value": repr(value)}, code="invalid_phone"
+        ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(f"{value!r} is geen geldig telefoonnummer.", code="invalid_phone")
+        raise ValidationError(
+            _("%(value)s is geen geldig telefoonnummer.") % {"value": repr(value)}, code="invalid_phone"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -31,21 +36,23 @@ def normalize_email(value: str) -> str:
     try:
         validate_email(address)
     except ValidationError as exc:
-        raise ValidationError(f"{value!r} is geen geldig e-mailadres.", code="invalid_email") from exc
+        raise ValidationError(
+            _("%(value)s is geen geldig e-mailadres.") % {"value": repr(value)}, code="invalid_email"
+        ) from exc
     return address
 
 
 def normalize_identity(kind: str, value: str) -> str:
-    """Raise ValidationError (with a Dutch message) for a value that cannot be an identity."""
+    """Raise ValidationError (with a translated message) for a value that cannot be an identity."""
     if kind not in Identity.Kind.values:
-        raise ValidationError(f"Onbekende soort identiteit {kind!r}.", code="invalid_kind")
+        raise ValidationError(_("Onbekende soort identiteit %(kind)s.") % {"kind": repr(kind)}, code="invalid_kind")
     if kind == Identity.Kind.EMAIL:
         return normalize_email(value)
     if kind in PHONE_KINDS:
         return normalize_phone(value)
     cleaned = value.strip()
     if not cleaned:
-        raise ValidationError("Een identiteit mag niet leeg zijn.", code="blank")
+        raise ValidationError(_("Een identiteit mag niet leeg zijn."), code="blank")
     if kind == Identity.Kind.SOCIAL:
         cleaned = cleaned.lower()
     return cleaned[:320]

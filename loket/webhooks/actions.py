@@ -8,6 +8,7 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loket.accounts.models import Membership, Organization
 from loket.events.models import Event
@@ -21,10 +22,12 @@ def check_create_endpoint(
     if not membership.is_admin:
         raise PermissionDenied
     if not url.startswith(("https://", "http://")):
-        raise ValidationError({"url": "Gebruik een http(s)-adres."})
+        raise ValidationError({"url": _("Gebruik een http(s)-adres.")})
     unknown = set(event_types) - set(EVENT_TYPES) - {"*"}
     if unknown or not event_types:
-        raise ValidationError({"event_types": f"Onbekende gebeurtenissen: {', '.join(sorted(unknown)) or '—'}"})
+        raise ValidationError(
+            {"event_types": _("Onbekende gebeurtenissen: %(types)s") % {"types": ", ".join(sorted(unknown)) or "—"}}
+        )
     return do_create_endpoint(membership.organization, url=url, event_types=event_types, description=description)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import html
 import re
 import struct
 from dataclasses import dataclass, field
@@ -16,8 +17,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import override
+
+from loket.customers.normalize import normalize_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -235,3 +240,61 @@ def test_compiled_catalogue_matches_the_po():
     assert not stale, "django.mo is out of date; run `make messages`:\n" + "\n".join(stale)
     # The header is one string too; an extra count means the .mo still holds removed messages.
     assert count == len(entries) + 1, f"django.mo holds {count - 1} messages, the .po {len(entries)}"
+
+
+# --- Errors from the actions ----------------------------------------------------------------------
+
+
+def page_text(response) -> str:
+    """The page as the agent reads it: English apostrophes are escaped in the HTML (can&#x27;t)."""
+    return html.unescape(response.content.decode())
+
+
+def test_an_action_error_on_a_form_is_dutch_by_default_and_english_when_asked(agent_client, case):
+    reply = reverse("web:case_reply", args=[case.pk])
+
+    response = agent_client.post(reply, {"text": "   ", "channel": "email"})
+    assert response.status_code == 400
+    assert "Een antwoord mag niet leeg zijn." in page_text(response)
+    assert "A reply can't be empty." not in page_text(response)
+
+    response = in_english(agent_client).post(reply, {"text": "   ", "channel": "email"})
+    assert response.status_code == 400
+    assert "A reply can't be empty." in page_text(response)
+    assert "Een antwoord mag niet leeg zijn." not in page_text(response)
+    assert not case.messages.exists()
+
+
+def test_a_handover_error_follows_the_language(agent_client, case, owner):
+    hand_over = reverse("web:case_hand_over", args=[case.pk])
+    data = {"to_user": owner.pk, "reason": "other", "note": ""}
+
+    assert "Licht de reden toe." in page_text(agent_client.post(hand_over, data))
+    response = in_english(agent_client).post(hand_over, data)
+    assert response.status_code == 400
+    assert "Please explain the reason." in page_text(response)
+    assert "Licht de reden toe." not in page_text(response)
+    case.refresh_from_db()
+    assert case.owner_id != owner.pk
+
+
+def test_an_action_error_as_a_flash_message_follows_the_language(agent_client, case, owner):
+    case.owner = owner
+    case.save()
+    take = reverse("web:case_take", args=[case.pk])
+
+    assert "Deze zaak heeft al een eigenaar" in page_text(agent_client.post(take, follow=True))
+    text = page_text(in_english(agent_client).post(take, follow=True))
+    assert "This case already has an owner; ask them to hand it over." in text
+    assert "Deze zaak heeft al een eigenaar" not in text
+
+
+def test_messages_with_a_value_keep_it_in_both_languages():
+    with override("nl"), pytest.raises(ValidationError) as dutch:
+        normalize_phone("12ab")
+    assert dutch.value.messages == ["'12ab' is geen geldig telefoonnummer."]
+    assert dutch.value.code == "invalid_phone"
+    with override("en"), pytest.raises(ValidationError) as english:
+        normalize_phone("12ab")
+    assert english.value.messages == ["'12ab' is not a valid phone number."]
+    assert english.value.code == "invalid_phone"
