@@ -1,0 +1,1 @@
+"""``make bench``: Loket's benchmarks against same-run baselines and the django-helpdesk peer."""
