@@ -4,8 +4,6 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from loket.accounts.selectors import list_memberships
-
 
 def organization(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
@@ -14,6 +12,6 @@ def organization(request: HttpRequest) -> dict[str, Any]:
     return {
         "organization": membership.organization,
         "membership": membership,
-        # Lazy: only evaluated by templates that show the switcher.
-        "my_memberships": lambda: list(list_memberships(request.user)),  # type: ignore[arg-type]
+        # Read by the middleware already, in the same query as the current membership.
+        "my_memberships": getattr(request, "memberships", []),
     }

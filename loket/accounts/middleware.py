@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from loket.accounts.selectors import active_membership
+from loket.accounts.selectors import choose_membership, user_memberships
 
 SESSION_KEY = "loket_organization_id"
 
@@ -24,9 +24,12 @@ class OrganizationMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = None  # type: ignore[attr-defined]
         request.organization = None  # type: ignore[attr-defined]
+        request.memberships = []  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            membership = active_membership(user, request.session.get(SESSION_KEY))
+            # One query serves both the current organisation and the switcher.
+            request.memberships = user_memberships(user)  # type: ignore[attr-defined]
+            membership = choose_membership(request.memberships, request.session.get(SESSION_KEY))  # type: ignore[attr-defined]
             if membership is not None:
                 request.membership = membership  # type: ignore[attr-defined]
                 request.organization = membership.organization  # type: ignore[attr-defined]

@@ -12,14 +12,26 @@ if TYPE_CHECKING:
 
 
 def active_membership(user: User | AnonymousUser, organization_id: int | None) -> Membership | None:
+    return choose_membership(user_memberships(user), organization_id)
+
+
+def user_memberships(user: User | AnonymousUser) -> list[Membership]:
+    """All active memberships of the user, by organisation name (one query; a user has few)."""
     if user.pk is None:
-        return None
-    memberships = Membership.objects.filter(user_id=user.pk, is_active=True).select_related("organization")
-    if organization_id is not None:
-        chosen = memberships.filter(organization_id=organization_id).first()
-        if chosen is not None:
-            return chosen
-    return memberships.order_by("organization__name").first()
+        return []
+    return list(
+        Membership.objects.filter(user_id=user.pk, is_active=True)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def choose_membership(memberships: list[Membership], organization_id: int | None) -> Membership | None:
+    """The membership of the chosen organisation, else the first; None without any."""
+    for membership in memberships:
+        if membership.organization_id == organization_id:
+            return membership
+    return memberships[0] if memberships else None
 
 
 def list_memberships(user: User) -> QuerySet[Membership]:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,8 +165,19 @@ def _tags(organization: Organization, names: Iterable[str]) -> list[Tag]:
 # --- Receiving --------------------------------------------------------------------------------
 
 
+def _lock_counters(case: Case) -> None:
+    """Lock the case row and load its current counters, so increments in Python are exact."""
+    row = Case.objects.select_for_update().values("message_count", "contact_count", "handover_count").get(pk=case.pk)
+    for name, value in row.items():
+        setattr(case, name, value)
+
+
 def _open_contact(case: Case, channel: str, direction: str, *, identity: Identity | None, user: User | None) -> Contact:
-    """The running contact on this channel, or a new one (counted on the case)."""
+    """The running contact on this channel, or a new one.
+
+    A new contact is counted on ``case.contact_count`` in memory only: the caller holds the
+    case row locked and saves ``contact_count`` with its other changes (one UPDATE).
+    """
     contact = case.contacts.filter(channel=channel, ended_at__isnull=True).order_by("-started_at").first()
     if contact is None:
         contact = Contact.objects.create(
@@ -176,9 +186,8 @@ def _open_contact(case: Case, channel: str, direction: str, *, identity: Identit
             channel=channel,
             direction=direction,
             identity=identity,
-            handled_by=user or case.owner,
+            handled_by_id=user.pk if user is not None else case.owner_id,
         )
-        Case.objects.filter(pk=case.pk).update(contact_count=F("contact_count") + 1)
         case.contact_count += 1
     return contact
 
@@ -203,17 +212,16 @@ def do_receive_message(organization: Organization, inbound: InboundMessage) -> R
 
     Idempotent on (channel, external_id): a provider's retry returns the first message and
     creates nothing. Returns only after the message is committed, so a caller may acknowledge.
+    The unique constraint decides, not a look-up first: a retry is rare, a look-up on every
+    message is not, and only the constraint is safe against two deliveries at the same time.
     """
-    if inbound.external_id:
-        existing = _existing_message(organization, inbound.channel, inbound.external_id)
-        if existing is not None:
-            return ReceiveResult(existing, created=False)
     identity = resolve_identity(organization, inbound.identity_kind, inbound.identity_value, name=inbound.sender_name)
     try:
         with transaction.atomic():
             message = _receive(organization, identity, inbound)
     except IntegrityError:
-        # Lost a race with a concurrent delivery of the same provider message id.
+        # A retry (or a concurrent delivery) of a provider message id we already stored:
+        # everything this attempt wrote is rolled back; answer with the first message.
         existing = _existing_message(organization, inbound.channel, inbound.external_id)
         if existing is None:
             raise
@@ -259,15 +267,15 @@ def _receive(organization: Organization, identity: Identity, inbound: InboundMes
         created_at=inbound.received_at or now,  # type: ignore[misc]
     )
     _store_attachments(message, inbound.attachments)
-    update = ["last_message_at", "last_inbound_channel", "message_count"]
+    # The case row is locked (selected FOR UPDATE, or created in this transaction).
+    update = ["last_message_at", "last_inbound_channel", "message_count", "contact_count"]
     case.last_message_at = now
     case.last_inbound_channel = inbound.channel
-    case.message_count = F("message_count") + 1  # type: ignore[assignment]
+    case.message_count += 1
     if case.status == Case.Status.WAITING_CUSTOMER:
         case.status = Case.Status.OPEN
         update.append("status")
     _touch(case, fields=update)
-    case.refresh_from_db(fields=["message_count"])
     record_event(
         organization,
         "case.message_received",
@@ -305,6 +313,7 @@ def do_reply(case: Case, *, actor: User | None, text: str, channel: str = "", ht
     """
     channel = channel or case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
     with transaction.atomic():
+        _lock_counters(case)
         contact = _open_contact(case, channel, Contact.Direction.OUTBOUND, identity=None, user=actor)
         message = Message.objects.create(
             organization_id=case.organization_id,
@@ -317,14 +326,13 @@ def do_reply(case: Case, *, actor: User | None, text: str, channel: str = "", ht
             html=sanitize_html(html),
             delivery_status=Message.Delivery.QUEUED,
         )
-        update = ["last_message_at", "message_count"]
+        update = ["last_message_at", "message_count", "contact_count"]
         case.last_message_at = message.created_at
-        case.message_count = F("message_count") + 1  # type: ignore[assignment]
+        case.message_count += 1
         if case.status in (Case.Status.NEW, Case.Status.OPEN):
             case.status = Case.Status.WAITING_CUSTOMER
             update.append("status")
         _touch(case, fields=update)
-        case.refresh_from_db(fields=["message_count"])
         record_event(
             case.organization,
             "case.reply_sent",
@@ -351,6 +359,7 @@ def check_add_note(membership: Membership, case: Case, *, text: str) -> Message:
 
 def do_add_note(case: Case, *, actor: User | None, text: str) -> Message:
     with transaction.atomic():
+        _lock_counters(case)
         message = Message.objects.create(
             organization_id=case.organization_id,
             case=case,
@@ -359,9 +368,8 @@ def do_add_note(case: Case, *, actor: User | None, text: str) -> Message:
             author=actor,
             text=text,
         )
-        case.message_count = F("message_count") + 1  # type: ignore[assignment]
+        case.message_count += 1
         _touch(case, fields=["message_count"])
-        case.refresh_from_db(fields=["message_count"])
         record_event(case.organization, "case.note_added", actor=actor, case=case, data={"message_id": message.pk})
     return message
 
@@ -429,6 +437,7 @@ def do_hand_over(
 ) -> Handover:
     """Change the one owner. To a team alone, the case waits unassigned in that team's queue."""
     with transaction.atomic():
+        _lock_counters(case)
         handover = Handover.objects.create(
             organization_id=case.organization_id,
             case=case,
@@ -445,9 +454,8 @@ def do_hand_over(
             case.team = to_team
         elif case.team_id is None:
             case.team = _default_team(case.organization)
-        case.handover_count = F("handover_count") + 1  # type: ignore[assignment]
+        case.handover_count += 1
         _touch(case, fields=["owner", "team", "handover_count"])
-        case.refresh_from_db(fields=["handover_count"])
         # The next contact is handled by the new owner.
         case.contacts.filter(ended_at__isnull=True).update(handled_by=to_user)
         record_event(

@@ -35,14 +35,15 @@ def record_event(
         type=type,
         actor=actor if actor is not None and actor.is_authenticated else None,
         case=case,
-        customer=customer if customer is not None else (case.customer if case is not None else None),
+        # Only the id: loading the case's customer here would cost a query on every message.
+        customer_id=customer.pk if customer is not None else (case.customer_id if case is not None else None),
         data=data or {},
     )
-    transaction.on_commit(lambda: _dispatch(event.pk))
+    transaction.on_commit(lambda: _dispatch(event))
     return event
 
 
-def _dispatch(event_id: int) -> None:
+def _dispatch(event: Event) -> None:
     from loket.events.listeners import dispatch
 
-    dispatch(event_id)
+    dispatch(event)

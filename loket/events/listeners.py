@@ -35,8 +35,8 @@ LISTENERS: list[Listener] = [_live_push, _webhooks]
 _captured: list[list[Event]] = []
 
 
-def dispatch(event_id: int) -> None:
-    event = Event.objects.select_related("case", "customer", "actor", "organization").get(pk=event_id)
+def dispatch(event: Event) -> None:
+    """Hand the committed event (the object the action wrote, not a re-read) to every listener."""
     for sink in _captured:
         sink.append(event)
     for listener in LISTENERS:

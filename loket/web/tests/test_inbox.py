@@ -144,3 +144,22 @@ def test_inbox_stays_within_a_fixed_query_budget(agent_client, org, agent, team,
     open_cases(org, agent, 30)
     with django_assert_max_num_queries(15):
         agent_client.get(INBOX)
+
+
+def test_counts_and_pages_stop_at_the_cap_so_a_huge_view_stays_fast(agent_client, org, team, customer, monkeypatch):
+    from loket.cases import selectors
+    from loket.cases.actions import do_open_case
+    from loket.web import paging
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    for n in range(5):
+        do_open_case(org, customer, subject=f"Zaak {n}", actor=None, team=team)
+    from loket.web.views import inbox as inbox_view
+
+    monkeypatch.setattr(inbox_view, "COUNT_CAP", 3)
+    response = agent_client.get(INBOX + "?view=unassigned")
+    counts = {name: count for name, _label, count in response.context["views"]}
+    assert counts["unassigned"] == 3  # counted up to the cap, not all five
+    assert '<span class="count">2+</span>' in response.content.decode()
+    assert response.context["page"].paginator.is_capped

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -23,8 +24,7 @@ from loket.cases.actions import (
 )
 from loket.cases.models import Case
 from loket.cases.selectors import access_case, case_timeline, other_cases
-from loket.customers.models import Channel
-from loket.customers.selectors import access_customer
+from loket.customers.models import Channel, Customer, Identity, Subscription
 from loket.web.access import DeskRequest, member_required, writer_required
 from loket.web.forms import CaseEditForm, ComposerForm, HandoverForm, StatusForm, apply_errors
 
@@ -40,7 +40,7 @@ def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, 
     tags = ", ".join(tag.name for tag in case.tags.all())
     context = {
         **_header_context(request, case),
-        "customer": access_customer(organization, case.customer_id),
+        "customer": _with_identities_and_subscriptions(case.customer),
         "other_cases": other_cases(case),
         "timeline": case_timeline(case),
         "composer_form": ComposerForm(initial={"channel": channel}),
@@ -54,6 +54,16 @@ def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, 
         context["handover_form"] = HandoverForm(colleagues=colleagues, teams=list_teams(organization))
     context.update(forms)
     return context
+
+
+def _with_identities_and_subscriptions(customer: Customer) -> Customer:
+    """The case's customer (already loaded with the case) plus what the customer panel lists."""
+    prefetch_related_objects(
+        [customer],
+        Prefetch("identities", queryset=Identity.objects.order_by("kind", "value")),
+        Prefetch("subscriptions", queryset=Subscription.objects.order_by("product")),
+    )
+    return customer
 
 
 @member_required

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from loket.accounts.selectors import list_colleagues, list_teams
-from loket.cases.selectors import INBOX_VIEWS, inbox_cases, inbox_counts, list_tags
+from loket.cases.selectors import COUNT_CAP, INBOX_VIEWS, inbox_cases, inbox_counts, list_tags
 from loket.web.access import DeskRequest, is_partial, member_required
 from loket.web.forms import InboxFilterForm
+from loket.web.paging import CappedPaginator
 
 
 @member_required
@@ -22,13 +22,14 @@ def inbox(request: DeskRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET, teams=teams, owners=owners, tags=tags)
     filters = form.filters(default_view="mine" if request.membership.can_write else "open")
     cases = inbox_cases(organization, request.user, **filters).prefetch_related("tags")
-    page = Paginator(cases, settings.INBOX_PAGE_SIZE).get_page(form.cleaned_data.get("page"))
+    page = CappedPaginator(cases, settings.INBOX_PAGE_SIZE).get_page(form.cleaned_data.get("page"))
     counts = inbox_counts(organization, request.user)
     context = {
         "form": form,
         "filters": filters,
         "page": page,
         "views": [(name, label, counts[name]) for name, (label, _condition) in INBOX_VIEWS.items()],
+        "count_cap": COUNT_CAP,
         "current_view": filters["view"],
     }
     template = "web/inbox_refresh.html" if is_partial(request) else "web/inbox.html"
