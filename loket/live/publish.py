@@ -7,15 +7,22 @@ organisation-scoped view, so nothing of another tenant can leak through the stre
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from loket.events.models import Event
 
 logger = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT_SECONDS = 5
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
 
 
 def org_group(organization_id: int) -> str:
@@ -26,13 +33,34 @@ def case_group(case_id: int) -> str:
     return f"case-{case_id}"
 
 
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One long-lived event loop per process for publishing from synchronous code.
+
+    ``async_to_sync`` outside a server starts a new loop per call, and the Redis layer opens
+    a new connection per loop: a task worker would connect to Redis for every event. This loop
+    keeps one connection for the life of the process.
+    """
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="loket-live-publisher", daemon=True).start()
+        return _loop
+
+
+async def _send(groups: list[str], payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        await layer.group_send(group, payload)
+
+
 def publish_event(event: Event) -> None:
     """Publish through Redis. Without Redis the relay in each server process does it instead."""
     if settings.LIVE_RELAY or not (event.type.startswith("case.") and event.case_id):
         return
-    layer = get_channel_layer()
-    if layer is None:
-        return
     payload = {"type": "loket.event", "event": event.type, "case_id": event.case_id}
-    async_to_sync(layer.group_send)(org_group(event.organization_id), payload)
-    async_to_sync(layer.group_send)(case_group(event.case_id), payload)
+    groups = [org_group(event.organization_id), case_group(event.case_id)]
+    future = asyncio.run_coroutine_threadsafe(_send(groups, payload), _publisher_loop())
+    future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
