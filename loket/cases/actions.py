@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -58,7 +59,7 @@ class InboundMessage:
     subject: str = ""
     sender_name: str = ""
     attachments: list[IncomingAttachment] = field(default_factory=list)
-    received_at: object = None
+    received_at: datetime | None = None
 
 
 @dataclass
@@ -100,8 +101,14 @@ def do_open_case(
     priority: str = Case.Priority.NORMAL,
     reason: str = "",
     tags: list[str] | None = None,
+    opened_at: datetime | None = None,
 ) -> Case:
-    """Open a case for a customer. Without an owner it waits in a team's queue."""
+    """Open a case for a customer. Without an owner it waits in a team's queue.
+
+    ``opened_at`` is when the customer's first message arrived, when that was earlier than
+    now (an imported or delayed message): the case and its "opened" event carry that time,
+    so the timeline starts where the customer started.
+    """
     if customer.organization_id != organization.pk:
         raise ValidationError(_("De klant hoort niet bij deze organisatie."))
     with transaction.atomic():
@@ -115,6 +122,7 @@ def do_open_case(
             customer=customer,
             owner=owner,
             team=team if (team or owner) else _default_team(organization),
+            **({"created_at": opened_at} if opened_at is not None else {}),
         )
         if tags:
             case.tags.set(_tags(organization, tags))
@@ -124,6 +132,7 @@ def do_open_case(
             actor=actor,
             case=case,
             data={"number": case.number, "subject": case.subject, "owner_id": case.owner_id, "team_id": case.team_id},
+            at=opened_at,
         )
     return case
 
@@ -251,7 +260,7 @@ def _receive(organization: Organization, identity: Identity, inbound: InboundMes
     )
     if case is None:
         subject = inbound.subject or (inbound.text.strip().splitlines() or [""])[0][:80]
-        case = do_open_case(organization, customer, subject=subject, actor=None)
+        case = do_open_case(organization, customer, subject=subject, actor=None, opened_at=inbound.received_at)
     now = timezone.now()
     contact = _open_contact(case, inbound.channel, Contact.Direction.INBOUND, identity=identity, user=None)
     message = Message.objects.create(
@@ -264,7 +273,7 @@ def _receive(organization: Organization, identity: Identity, inbound: InboundMes
         text=inbound.text,
         html=sanitize_html(inbound.html),
         external_id=inbound.external_id[:255],
-        created_at=inbound.received_at or now,  # type: ignore[misc]
+        created_at=inbound.received_at or now,
     )
     _store_attachments(message, inbound.attachments)
     # The case row is locked (selected FOR UPDATE, or created in this transaction).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -23,6 +24,7 @@ def record_event(
     case: Case | None = None,
     customer: Customer | None = None,
     data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> Event:
     """Write the audit row now; publish to the listeners once the transaction commits.
 
@@ -38,6 +40,8 @@ def record_event(
         # Only the id: loading the case's customer here would cost a query on every message.
         customer_id=customer.pk if customer is not None else (case.customer_id if case is not None else None),
         data=data or {},
+        # When it happened, if not now (a message received earlier); the row is written now.
+        **({"created_at": at} if at is not None else {}),
     )
     transaction.on_commit(lambda: _dispatch(event))
     return event

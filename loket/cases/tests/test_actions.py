@@ -113,3 +113,18 @@ def test_actions_publish_events_after_commit(case, agent, django_capture_on_comm
         do_resolve_case(case, actor=agent)
     assert [e.type for e in events] == ["case.note_added", "case.resolved"]
     assert events[1].data["first_contact_resolution"] is True
+
+
+def test_a_case_opened_by_an_earlier_message_starts_its_timeline_at_that_message(org, team):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from loket.cases.selectors import case_timeline
+
+    earlier = timezone.now() - timedelta(days=2)
+    case = do_receive_message(org, inbound(received_at=earlier)).message.case
+    assert case.created_at == earlier
+    entries = case_timeline(case)
+    assert [e.event.type if e.event else "message" for e in entries] == ["case.opened", "message"]
+    assert entries[0].at == earlier
