@@ -19,11 +19,7 @@ def user_memberships(user: User | AnonymousUser) -> list[Membership]:
     """All active memberships of the user, by organisation name (one query; a user has few)."""
     if user.pk is None:
         return []
-    return list(
-        Membership.objects.filter(user_id=user.pk, is_active=True)
-        .select_related("organization")
-        .order_by("organization__name")
-    )
+    return list(list_memberships(user))  # type: ignore[arg-type]
 
 
 def choose_membership(memberships: list[Membership], organization_id: int | None) -> Membership | None:

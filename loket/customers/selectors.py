@@ -13,16 +13,17 @@ def list_customers(organization: Organization) -> QuerySet[Customer]:
     return Customer.objects.for_org(organization).filter(merged_into__isnull=True)
 
 
+def panel_prefetches() -> list[Prefetch]:
+    """What a customer panel lists: identities and subscriptions, in display order."""
+    return [
+        Prefetch("identities", queryset=Identity.objects.order_by("kind", "value")),
+        Prefetch("subscriptions", queryset=Subscription.objects.order_by("product")),
+    ]
+
+
 def access_customer(organization: Organization, customer_id: int | str) -> Customer:
     try:
-        return (
-            list_customers(organization)
-            .prefetch_related(
-                Prefetch("identities", queryset=Identity.objects.order_by("kind", "value")),
-                Prefetch("subscriptions", queryset=Subscription.objects.order_by("product")),
-            )
-            .get(pk=int(customer_id))
-        )
+        return list_customers(organization).prefetch_related(*panel_prefetches()).get(pk=int(customer_id))
     except (Customer.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +24,8 @@ from loket.cases.actions import (
 )
 from loket.cases.models import Case
 from loket.cases.selectors import access_case, case_timeline, other_cases
-from loket.customers.models import Channel, Customer, Identity, Subscription
+from loket.customers.models import Channel, Customer
+from loket.customers.selectors import panel_prefetches
 from loket.web.access import DeskRequest, member_required, writer_required
 from loket.web.forms import CaseEditForm, ComposerForm, HandoverForm, StatusForm, apply_errors
 
@@ -58,11 +59,7 @@ def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, 
 
 def _with_identities_and_subscriptions(customer: Customer) -> Customer:
     """The case's customer (already loaded with the case) plus what the customer panel lists."""
-    prefetch_related_objects(
-        [customer],
-        Prefetch("identities", queryset=Identity.objects.order_by("kind", "value")),
-        Prefetch("subscriptions", queryset=Subscription.objects.order_by("product")),
-    )
+    prefetch_related_objects([customer], *panel_prefetches())
     return customer
 
 
