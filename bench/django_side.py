@@ -83,9 +83,38 @@ def cmd_setup(args: argparse.Namespace) -> dict[str, Any]:
     return {"org_id": bench.organization.pk, "token": issue_inbound_token(bench)}
 
 
+def wait_drained(org_id: int, max_seconds: float) -> dict[str, Any]:
+    """Wait until the inbound workers have processed every stored delivery; how long it took."""
+    from django.db.models import Max, Min
+
+    from loket.integrations.models import InboundDelivery
+
+    deliveries = InboundDelivery.objects.for_org(org_id)
+    t0 = time.monotonic()
+    backlog = deliveries.filter(status=InboundDelivery.Status.PENDING).count()
+    pending = backlog
+    while pending and time.monotonic() - t0 < max_seconds:
+        time.sleep(0.2)
+        pending = deliveries.filter(status=InboundDelivery.Status.PENDING).count()
+    span = deliveries.aggregate(first=Min("received_at"), last=Max("processed_at"))
+    done = deliveries.filter(status=InboundDelivery.Status.DONE).count()
+    seconds = (span["last"] - span["first"]).total_seconds() if span["first"] and span["last"] else None
+    return {
+        "backlog_when_load_ended": backlog,
+        "drain_seconds": round(time.monotonic() - t0, 2),
+        "pending_left": pending,
+        "failed": deliveries.filter(status=InboundDelivery.Status.FAILED).count(),
+        "done": done,
+        # from the first message received to the last one on a case: the sustained rate
+        "end_to_end_seconds": round(seconds, 2) if seconds else None,
+        "end_to_end_per_s": rate(done, seconds) if seconds else None,
+    }
+
+
 def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
     """Exactly the accepted messages, once each; one customer per sender; counters that add up."""
     org_id = args.org_id
+    drained = wait_drained(org_id, args.wait_drained)
     messages = Message.objects.for_org(org_id)
     ours = messages.filter(external_id__startswith=f"{args.prefix}-")
     result = {
@@ -98,8 +127,11 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
         "sum_case_message_count": sum(Case.objects.for_org(org_id).values_list("message_count", flat=True)),
         "events": dict(Counter(Event.objects.for_org(org_id).values_list("type", flat=True))),
     }
+    result["deliveries"] = drained
     result["ok"] = (
-        result["messages"] == result["messages_with_run_ids"] == result["distinct_external_ids"] == args.expected
+        drained["pending_left"] == 0
+        and drained["failed"] == 0
+        and result["messages"] == result["messages_with_run_ids"] == result["distinct_external_ids"] == args.expected
         and result["customers"] == result["identities"] == args.senders
         and result["sum_case_message_count"] == args.expected
         and result["events"].get("case.message_received") == args.expected
@@ -283,6 +315,7 @@ def cmd_env(args: argparse.Namespace) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "db_conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
+        "db_pool_max_size": (settings.DATABASES["default"].get("OPTIONS", {}).get("pool") or {}).get("max_size"),
         "redis": bool(settings.REDIS_URL),
     }
     with connection.cursor() as c:
@@ -309,6 +342,7 @@ def main() -> None:
     verify.add_argument("--expected", type=int, required=True)
     verify.add_argument("--senders", type=int, required=True)
     verify.add_argument("--prefix", required=True)
+    verify.add_argument("--wait-drained", type=float, default=600, help="seconds to wait for the inbound workers")
     inproc = sub.add_parser("inproc")
     inproc.add_argument("--messages", type=int, default=2000)
     inproc.add_argument("--cases", type=int, default=2000)

@@ -1,6 +1,8 @@
 """Load generator for the inbound API: many POSTs at once over keep-alive loopback connections.
 
-    python bench/loadgen.py --port 8765 --token lkt_… --messages 20000 --out result.json
+    python bench/loadgen.py --port 8765 --token lkt_… --messages 20000
+    python bench/loadgen.py … --mode async            # Prefer: respond-async: 202 once stored
+    python bench/loadgen.py … --mode batch --batch-size 100   # POST /api/v1/inbound/batches
 
 A plain asyncio HTTP/1.1 client (pre-encoded requests, Content-Length responses): it costs a
 few tens of microseconds per request, so on a 2-core machine it leaves the cores to the server
@@ -33,6 +35,8 @@ SENTENCES = (
     "Dank voor uw snelle reactie!",
 )
 PATH = "/api/v1/inbound/messages"
+BATCH_PATH = "/api/v1/inbound/batches"
+MODES = ("sync", "async", "batch")
 
 
 def build_messages(n: int, new_share: float, prefix: str, seed: int) -> tuple[list[dict[str, Any]], int]:
@@ -56,13 +60,33 @@ def build_messages(n: int, new_share: float, prefix: str, seed: int) -> tuple[li
     return bodies, senders
 
 
-def encode(body: dict[str, Any], host: str, port: int, token: str) -> bytes:
+def encode(body: dict[str, Any], host: str, port: int, token: str, path: str = PATH, extra: str = "") -> bytes:
     payload = json.dumps(body).encode()
     head = (
-        f"POST {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n{extra}"
         f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
     )
     return head.encode() + payload
+
+
+def encode_all(
+    bodies: list[dict[str, Any]], mode: str, batch_size: int, host: str, port: int, token: str
+) -> tuple[list[bytes], list[list[int]]]:
+    """The requests for ``bodies`` in this mode, and which messages (indexes) each one carries."""
+    if mode == "batch":
+        groups = [list(range(i, min(i + batch_size, len(bodies)))) for i in range(0, len(bodies), batch_size)]
+        requests = [encode({"messages": [bodies[i] for i in g]}, host, port, token, BATCH_PATH) for g in groups]
+        return requests, groups
+    extra = "Prefer: respond-async\r\n" if mode == "async" else ""
+    return [encode(b, host, port, token, PATH, extra) for b in bodies], [[i] for i in range(len(bodies))]
+
+
+def created_flags(body: bytes) -> list[bool]:
+    """Per message of one answered request: was it stored now (True) or a retry (False)?"""
+    answer = json.loads(body)
+    if "deliveries" in answer:
+        return [d["created"] for d in answer["deliveries"]]
+    return [answer["created"]]
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
@@ -85,11 +109,11 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]
 async def run_round(
     requests: list[bytes], host: str, port: int, concurrency: int, max_seconds: float
 ) -> dict[str, Any]:
-    """Send the requests over ``concurrency`` connections; per request: status, latency, created."""
+    """Send the requests over ``concurrency`` connections; per request: status, latency, created flags."""
     next_index = 0
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
-    created: list[bool | None] = [None] * len(requests)
+    created: list[list[bool] | None] = [None] * len(requests)
     errors: Counter[str] = Counter()
     deadline = time.monotonic() + max_seconds
 
@@ -108,8 +132,8 @@ async def run_round(
                     status, body, keep_alive = await read_response(reader)  # type: ignore[arg-type]
                     latencies.append(time.perf_counter() - t0)
                     statuses[status] += 1
-                    if status in (200, 201):
-                        created[i] = json.loads(body)["created"]
+                    if status in (200, 201, 202):
+                        created[i] = created_flags(body)
                     if not keep_alive:
                         writer.close()
                         reader = writer = None
@@ -131,10 +155,13 @@ async def run_round(
     def pct(p: float) -> float | None:
         return round(latencies[max(0, math.ceil(p * done) - 1)] * 1000, 1) if done else None
 
+    messages = sum(len(flags) for flags in created if flags is not None)
     return {
         "requests": done,
+        "messages": messages,
         "seconds": round(seconds, 3),
-        "per_s": round(done / seconds, 1) if seconds else None,
+        "per_s": round(messages / seconds, 1) if seconds else None,  # messages answered 2xx per second
+        "requests_per_s": round(done / seconds, 1) if seconds else None,
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "connection_errors": dict(errors),
         "p50_ms": pct(0.50),
@@ -158,25 +185,38 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--max-seconds", type=float, default=120)
     ap.add_argument("--prefix", default="load")
+    ap.add_argument("--mode", choices=MODES, default="sync")
+    ap.add_argument("--batch-size", type=int, default=100)
     ap.add_argument("--redeliver", action="store_true")
     args = ap.parse_args()
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("loadgen: loopback only")
 
     bodies, senders = build_messages(args.warmup + args.messages, args.new_share, args.prefix, seed=1)
-    requests = [encode(b, args.host, args.port, args.token) for b in bodies]
-    warm, timed = requests[: args.warmup], requests[args.warmup :]
+    requests, carries = encode_all(bodies, args.mode, args.batch_size, args.host, args.port, args.token)
+    n_warm = next((k for k, group in enumerate(carries) if group[0] >= args.warmup), len(carries))
+    warm, timed = requests[:n_warm], requests[n_warm:]
 
-    result: dict[str, Any] = {"messages_planned": len(requests), "senders_planned": senders, "path": PATH}
+    result: dict[str, Any] = {
+        "messages_planned": len(bodies),
+        "senders_planned": senders,
+        "mode": args.mode,
+        "batch_size": args.batch_size if args.mode == "batch" else 1,
+        "path": BATCH_PATH if args.mode == "batch" else PATH,
+    }
     warm_round = asyncio.run(run_round(warm, args.host, args.port, min(4, args.concurrency), 60))
     main_round = asyncio.run(run_round(timed, args.host, args.port, args.concurrency, args.max_seconds))
-    created = warm_round.pop("created") + main_round.pop("created")
-    accepted = [i for i, c in enumerate(created) if c is True]
+    answered = warm_round.pop("created") + main_round.pop("created")
+    flags: dict[int, bool] = {}
+    for group, got in zip(carries, answered, strict=False):
+        if got is not None:
+            flags.update(zip(group, got, strict=True))
+    accepted = sorted(i for i, c in flags.items() if c)
     result.update(
         warmup=warm_round,
         timed=main_round,
         accepted=len(accepted),
-        accepted_not_created=sum(1 for c in created if c is False),
+        accepted_not_created=sum(1 for c in flags.values() if not c),
         # senders of the accepted messages: what the database must hold as customers
         accepted_senders=len({(bodies[i]["sender"]["kind"], bodies[i]["sender"]["value"]) for i in accepted}),
         concurrency=args.concurrency,
@@ -184,12 +224,13 @@ def main() -> None:
     )
     sent = warm_round["requests"] + main_round["requests"]
     if args.redeliver:
-        again = asyncio.run(
-            run_round([requests[i] for i in accepted], args.host, args.port, args.concurrency, args.max_seconds)
+        again_requests, _carries = encode_all(
+            [bodies[i] for i in accepted], args.mode, args.batch_size, args.host, args.port, args.token
         )
-        again_created = again.pop("created")
-        again["created_again"] = sum(1 for c in again_created if c is True)
-        again["answered_not_created"] = sum(1 for c in again_created if c is False)
+        again = asyncio.run(run_round(again_requests, args.host, args.port, args.concurrency, args.max_seconds))
+        again_flags = [flag for got in again.pop("created") if got is not None for flag in got]
+        again["created_again"] = sum(1 for c in again_flags if c)
+        again["answered_not_created"] = sum(1 for c in again_flags if not c)
         result["redelivery"] = again
         sent += again["requests"]
     # what the load generator itself costs the shared cores

@@ -9,6 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 CONCURRENCY = 16
+BATCH_SIZE = 100  # messages per request in the batch mode
+INGEST_MODES = (
+    ("api_ingest", "sync: POST /messages, 201 with the case"),
+    ("api_ingest_async", "async: POST /messages, Prefer: respond-async"),
+    ("api_ingest_batch", f"batch: POST /batches, {BATCH_SIZE} messages each"),
+)
 NEW_SHARE = 0.3
 TARGETS = {"ingest_msgs_per_s": 1000, "ingest_share_of_raw": 0.30, "page_p95_ms": 50, "page_queries": 12}
 
@@ -60,73 +66,76 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             else f"SQLite {env.get('sqlite')} (journal {env.get('sqlite_journal_mode')}, "
             f"synchronous {env.get('sqlite_synchronous')})"
         )
-        + f"; DB_CONN_MAX_AGE {env.get('db_conn_max_age')}, Redis {'on' if env.get('redis') else 'off'}"
+        + f"; connection pool {env.get('db_pool_max_size') or 'off'}, DB_CONN_MAX_AGE {env.get('db_conn_max_age')}, "
+        + f"Redis {'on' if env.get('redis') else 'off'}"
         + (" — QUICK (smoke sizes)" if result.get("quick") else "")
     )
 
     # 1. ingest
     out("")
     out(
-        "1. Inbound API ingest: POST /api/v1/inbound/messages, uvicorn --workers 2, "
+        "1. Inbound API ingest: uvicorn --workers 2 and 2 inbound workers, "
         f"{CONCURRENCY} keep-alive connections, {int(NEW_SHARE * 100)} % new senders"
     )
-    ingest, raw, inproc = result.get("api_ingest", {}), result.get("raw_insert_ceiling", {}), result.get("inproc", {})
-    if "error" in ingest:
-        out(f"   ERROR: {ingest['error']}")
-    elif ingest:
-        timed = ingest["timed"]
-        v = ingest["verify"]
+    raw, inproc = result.get("raw_insert_ceiling", {}), result.get("inproc", {})
+    raw2 = raw.get("single_row_autocommit_2_processes", {}).get("rows_per_s")
+    out(
+        f"   {'mode':<44} {'msg/s':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>8} {'e2e msg/s':>9} "
+        f"{'drain s':>7} {'CPU ms/msg':>10} {'÷ raw':>6}  check"
+    )
+    best = None
+    for key, label in INGEST_MODES:
+        ingest = result.get(key, {})
+        if not ingest:
+            continue
+        if "error" in ingest:
+            out(f"   {label:<44} ERROR: {ingest['error'][-300:]}")
+            continue
+        timed, v = ingest["timed"], ingest["verify"]
+        drained = v.get("deliveries", {})
         red = ingest.get("redelivery", {})
-        out(
-            f"   Loket API ingest            {num(timed['per_s']):>10} msg/s   ({timed['requests']:,} requests in "
-            f"{timed['seconds']:.1f} s; p50 {num(timed['p50_ms'])} ms, p95 {num(timed['p95_ms'])} ms, "
-            f"p99 {num(timed['p99_ms'])} ms; statuses {timed['statuses']})"
-        )
-        out(
-            f"   server CPU per request      {num(ingest['server_cpu_ms_per_request'], 2):>10} ms      "
-            f"(both workers; load generator {num(ingest.get('client_cpu_ms_per_request'), 2)} ms; "
-            f"machine busy {pct(ingest['machine_busy_share'])} during the run)"
-        )
-        out(
-            f"   checked in the database     {'OK' if v['ok'] else 'MISMATCH'}: {v['messages']:,} messages for "
-            f"{ingest['accepted']:,} accepted, {v['distinct_external_ids']:,} distinct ids, {v['customers']:,} "
-            f"customers for {ingest['accepted_senders']:,} senders, {v['cases']:,} cases"
-        )
+        share = ratio(timed["per_s"], raw2)
+        ratios[f"{key}_msgs_per_s"] = timed["per_s"]
+        ratios[f"{key}_vs_raw_2_processes"] = share
+        ratios[f"{key}_end_to_end_per_s"] = drained.get("end_to_end_per_s")
+        if timed["per_s"] and (best is None or timed["per_s"] > best[1]):
+            best = (label, timed["per_s"], share)
+        check = "OK" if v["ok"] else "MISMATCH"
+        check += f", {v['messages']:,} msgs for {ingest['accepted']:,} accepted, {v['customers']:,} customers"
         if red:
-            out(
-                f"   redelivery of every id      {red['created_again']} created, {red['answered_not_created']:,} "
-                f"answered 200 created=false, {num(red['per_s'])} msg/s, p95 {num(red['p95_ms'])} ms"
-            )
-        ratios["ingest_msgs_per_s"] = timed["per_s"]
-        for key, label in (
-            ("single_row_autocommit_2_processes", "raw INSERT, 1 row per commit, 2 processes"),
-            ("single_row_autocommit", "raw INSERT, 1 row per commit, 1 process "),
-            ("executemany_one_transaction", "raw executemany, 1 transaction      "),
-        ):
-            if key in raw:
-                r = ratio(timed["per_s"], raw[key]["rows_per_s"])
-                ratios[f"ingest_vs_raw_{key}"] = r
-                out(f"   {label} {num(raw[key]['rows_per_s']):>10} rows/s  Loket/raw {pct(r)}")
-        share = ratios.get("ingest_vs_raw_single_row_autocommit_2_processes")
+            check += f"; redelivered: {red['created_again']} created again"
         out(
-            f"   targets: ≥ {TARGETS['ingest_msgs_per_s']:,} msg/s: "
-            f"{verdict(timed['per_s'] >= TARGETS['ingest_msgs_per_s'])}; "
+            f"   {label:<44} {num(timed['per_s']):>8} {num(timed.get('requests_per_s')):>7} "
+            f"{num(timed['p50_ms']):>7} {num(timed['p95_ms']):>8} {num(drained.get('end_to_end_per_s')):>9} "
+            f"{num(drained.get('drain_seconds')):>7} {num(ingest.get('server_cpu_ms_per_message'), 2):>10} "
+            f"{pct(share):>6}  {check}"
+        )
+    if raw2:
+        out(
+            "   msg/s: messages answered 2xx per second (stored; sync: also on a case). e2e: from the first "
+            "received to the last on a case. drain: backlog processed after the load ended."
+        )
+    for key, label in (
+        ("single_row_autocommit_2_processes", "raw INSERT, 1 row per commit, 2 processes"),
+        ("single_row_autocommit", "raw INSERT, 1 row per commit, 1 process"),
+        ("executemany_one_transaction", "raw executemany, 1 transaction"),
+    ):
+        if key in raw:
+            out(f"   {label:<44} {num(raw[key]['rows_per_s']):>8} rows/s")
+    if "error" in raw:
+        out(f"   raw INSERT ERROR: {raw['error']}")
+    sync = result.get("api_ingest", {})
+    if sync and "error" not in sync:
+        ratios["ingest_msgs_per_s"] = sync["timed"]["per_s"]
+    if best is not None:
+        label, rate, share = best
+        ratios["ingest_best_msgs_per_s"] = rate
+        out(
+            f"   targets (best mode: {label.strip()}): ≥ {TARGETS['ingest_msgs_per_s']:,} msg/s: "
+            f"{verdict(rate >= TARGETS['ingest_msgs_per_s'])}; "
             f"≥ {TARGETS['ingest_share_of_raw']:.0%} of the raw ceiling (2 processes): "
             f"{verdict(None if share is None else share >= TARGETS['ingest_share_of_raw'])}"
         )
-    if "error" in raw:
-        out(f"   raw INSERT ERROR: {raw['error']}")
-    variant = result.get("api_ingest_pool", {})
-    if variant and "error" not in variant:
-        t = variant["timed"]
-        out(
-            f"   variant: psycopg pool        {num(t['per_s']):>8} msg/s   (bench/settings_pool.py; p50 "
-            f"{num(t['p50_ms'])} ms, p95 {num(t['p95_ms'])} ms; {variant['accepted']:,} accepted, check "
-            f"{'OK' if variant['verify']['ok'] else 'MISMATCH'}; {num(variant['server_cpu_ms_per_request'], 2)} ms "
-            "server CPU per request)"
-        )
-    elif variant:
-        out(f"   variant: psycopg pool ERROR: {variant['error']}")
     if "ingest" in inproc:
         i = inproc["ingest"]
         out(
@@ -209,13 +218,22 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             note = "" if r is None else ("  (higher is better)" if higher_is_better else "  (lower is better)")
             out(f"   {label:<58} {num(mine):>10} {num(theirs):>10} {times(r):>13}{note}")
 
+        ingest = result.get("api_ingest", {})
         ingest_rate = ingest.get("timed", {}).get("per_s") if "error" not in ingest else None
         row(
-            "ingest msg/s: Loket generic API over HTTP | peer e-mail, in-process *",
+            "ingest msg/s: Loket API over HTTP, sync | peer e-mail, in-process *",
             ingest_rate,
             peer.get("email_ingest", {}).get("msgs_per_s"),
             "ingest_http_vs_email",
         )
+        batch = result.get("api_ingest_batch", {})
+        if batch and "error" not in batch:
+            row(
+                "ingest msg/s: Loket API, batches, end to end | peer e-mail *",
+                batch["verify"].get("deliveries", {}).get("end_to_end_per_s"),
+                peer.get("email_ingest", {}).get("msgs_per_s"),
+                "ingest_batch_e2e_vs_email",
+            )
         row(
             "ingest msg/s: Loket do_receive_message | peer e-mail, both in-process *",
             inproc.get("ingest", {}).get("msgs_per_s"),

@@ -33,11 +33,14 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.report import CONCURRENCY, NEW_SHARE, TARGETS, label_of, report
+from bench.report import BATCH_SIZE, CONCURRENCY, NEW_SHARE, TARGETS, label_of, report
+
+DRAIN_MAX_S = 600  # how long the check waits for the inbound workers to drain the backlog
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -50,7 +53,8 @@ FULL = {
     "ingest_messages": 20_000,
     "ingest_warmup": 200,
     "ingest_max_s": 60,
-    "variant_messages": 5_000,
+    "async_messages": 20_000,
+    "batch_messages": 30_000,
     "inproc_messages": 2_000,
     "inproc_cases": 2_000,
     "inproc_max_s": 45,
@@ -62,7 +66,8 @@ QUICK = {
     "ingest_messages": 1_500,
     "ingest_warmup": 100,
     "ingest_max_s": 30,
-    "variant_messages": 500,
+    "async_messages": 1_500,
+    "batch_messages": 5_000,
     "inproc_messages": 300,
     "inproc_cases": 300,
     "inproc_max_s": 15,
@@ -300,17 +305,50 @@ def phase_inproc(dbs: Databases, env: dict[str, str], size: dict[str, Any]) -> d
         dbs.drop("inproc")
 
 
+@contextlib.contextmanager
+def inbound_workers(env: dict[str, str], count: int = 2) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``manage.py inbound_worker`` processes, as a deployment runs them beside the web servers."""
+    procs = []
+    try:
+        for n in range(count):
+            out = (LOG_DIR / f"inbound-worker-{n}.log").open("w")
+            procs.append(
+                subprocess.Popen(  # noqa: S603
+                    [PY, "manage.py", "inbound_worker"], cwd=ROOT, env=env, stdout=out, stderr=out
+                )
+            )
+        yield procs
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 def phase_ingest(
-    dbs: Databases, env: dict[str, str], messages: int, warmup: int, max_s: float, *, redeliver: bool, suffix: str
+    dbs: Databases,
+    env: dict[str, str],
+    messages: int,
+    warmup: int,
+    max_s: float,
+    *,
+    redeliver: bool,
+    suffix: str,
+    mode: str = "sync",
 ) -> dict[str, Any]:
-    """The inbound API under load, then the database check (and the redelivery round)."""
+    """The inbound API under load (with two inbound workers running), then the database check
+    after the workers have drained what was stored (and the redelivery round)."""
     env = {**env, "DATABASE_URL": dbs.fresh(suffix)}
     try:
         setup = run_json([PY, "bench/django_side.py", "setup"], env, 120)
         prefix = f"load-{suffix}"
-        with uvicorn_server(env) as (port, server):
+        with uvicorn_server(env) as (port, server), inbound_workers(env) as drainers:
             workers = children_of(server.pid)
-            cpu0 = {pid: cpu_seconds(pid) for pid in [server.pid, *workers]}
+            watched = [server.pid, *workers, *(d.pid for d in drainers)]
+            cpu0 = {pid: cpu_seconds(pid) for pid in watched}
             busy0 = machine_busy()
             cmd = [
                 PY,
@@ -331,38 +369,36 @@ def phase_ingest(
                 str(max_s),
                 "--prefix",
                 prefix,
+                "--mode",
+                mode,
+                "--batch-size",
+                str(BATCH_SIZE),
             ]
             if redeliver:
                 cmd.append("--redeliver")
             load = run_json(cmd, env, max_s * 3 + 180)
             busy1 = machine_busy()
-            server_cpu = sum(cpu_seconds(pid) - cpu0.get(pid, 0) for pid in [server.pid, *workers])
-        verify = run_json(
-            [
-                PY,
-                "bench/django_side.py",
-                "verify",
-                "--org-id",
-                str(setup["org_id"]),
-                "--expected",
-                str(load["accepted"]),
-                "--senders",
-                str(load["accepted_senders"]),
-                "--prefix",
-                prefix,
-            ],
-            env,
-            300,
-        )
+            # Checked while the workers still run: it waits until they have drained the backlog.
+            verify = verify_ingest(env, setup, load, prefix)
+            server_cpu = sum(cpu_seconds(pid) - cpu0.get(pid, 0) for pid in watched)
         all_requests = load["warmup"]["requests"] + load["timed"]["requests"]
         all_requests += load.get("redelivery", {}).get("requests", 0)
+        all_messages = load["warmup"]["messages"] + load["timed"]["messages"]
+        all_messages += load.get("redelivery", {}).get("messages", 0)
         load["server_workers"] = len(workers)
         load["server_cpu_ms_per_request"] = round(server_cpu * 1000 / max(1, all_requests), 2)
+        load["server_cpu_ms_per_message"] = round(server_cpu * 1000 / max(1, all_messages), 2)
         load["machine_busy_share"] = round((busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 3)
         load["verify"] = verify
         return load
     finally:
         dbs.drop(suffix)
+
+
+def verify_ingest(env: dict[str, str], setup: dict[str, Any], load: dict[str, Any], prefix: str) -> dict[str, Any]:
+    cmd = [PY, "bench/django_side.py", "verify", "--org-id", str(setup["org_id"]), "--prefix", prefix]
+    cmd += ["--expected", str(load["accepted"]), "--senders", str(load["accepted_senders"])]
+    return run_json([*cmd, "--wait-drained", str(DRAIN_MAX_S)], env, DRAIN_MAX_S + 300)
 
 
 def phase_pages(dbs: Databases, env: dict[str, str], scales: list[int]) -> list[dict[str, Any]]:
@@ -434,10 +470,6 @@ def base_env(db: str, work: Path) -> dict[str, str]:
     else:
         env.pop("REDIS_URL", None)  # the embedded default: no Redis
     return env
-
-
-def importable(module: str, env: dict[str, str]) -> bool:
-    return subprocess.run([PY, "-c", f"import {module}"], env=env, capture_output=True, check=False).returncode == 0  # noqa: S603
 
 
 def redis_reachable() -> bool:
@@ -526,24 +558,25 @@ def main() -> int:
         )
         phase("raw_insert_ceiling", lambda: phase_raw(dbs, env, size))
         phase("inproc", lambda: phase_inproc(dbs, env, size))
-        phase(
-            "api_ingest",
-            lambda: phase_ingest(
-                dbs,
-                env,
-                size["ingest_messages"],
-                size["ingest_warmup"],
-                size["ingest_max_s"],
-                redeliver=True,
-                suffix="ingest",
-            ),
-        )
-        if size["variant_messages"] and args.db == "postgres" and importable("psycopg_pool", env):
-            pool_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings_pool"}
+        # The same load three ways: one message per request answered with its case; one message
+        # per request answered once stored; batches. Each on a fresh database.
+        for key, mode, messages in (
+            ("api_ingest", "sync", size["ingest_messages"]),
+            ("api_ingest_async", "async", size["async_messages"]),
+            ("api_ingest_batch", "batch", size["batch_messages"]),
+        ):
             phase(
-                "api_ingest_pool",
-                lambda: phase_ingest(
-                    dbs, pool_env, size["variant_messages"], 100, 60, redeliver=False, suffix="ingestpool"
+                key,
+                partial(
+                    phase_ingest,
+                    dbs,
+                    env,
+                    messages,
+                    size["ingest_warmup"],
+                    size["ingest_max_s"],
+                    redeliver=True,
+                    suffix=key.replace("_", ""),
+                    mode=mode,
                 ),
             )
         phase("pages", lambda: phase_pages(dbs, env, scales))

@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -19,14 +20,15 @@ from django.utils.translation import gettext as _
 
 from loket.accounts.models import Membership, Organization, Team, User
 from loket.cases.models import Attachment, Case, Contact, Handover, Message, Tag
-from loket.cases.numbering import next_case_number
-from loket.customers.actions import resolve_identity
+from loket.cases.numbering import next_case_number, next_case_numbers
+from loket.customers.actions import resolve_identities
 from loket.customers.models import Channel, Customer, Identity
-from loket.events.actions import record_event
+from loket.events.actions import build_event, record_event, record_events
+from loket.lib.db import update_rows
 from loket.lib.html import sanitize_html
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,43 @@ class InboundMessage:
     sender_name: str = ""
     attachments: list[IncomingAttachment] = field(default_factory=list)
     received_at: datetime | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """JSON for storing the message before it is processed (``InboundDelivery.payload``)."""
+        return {
+            "channel": self.channel,
+            "identity_kind": self.identity_kind,
+            "identity_value": self.identity_value,
+            "text": self.text,
+            "html": self.html,
+            "external_id": self.external_id,
+            "subject": self.subject,
+            "sender_name": self.sender_name,
+            "attachments": [
+                {
+                    "filename": item.filename,
+                    "content_type": item.content_type,
+                    "content": base64.b64encode(item.content).decode("ascii"),
+                }
+                for item in self.attachments
+            ],
+            "received_at": self.received_at.isoformat() if self.received_at else None,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> InboundMessage:
+        fields = dict(payload)
+        fields["attachments"] = [
+            IncomingAttachment(
+                filename=item["filename"],
+                content_type=item.get("content_type") or "application/octet-stream",
+                content=base64.b64decode(item["content"]),
+            )
+            for item in payload.get("attachments", [])
+        ]
+        received_at = payload.get("received_at")
+        fields["received_at"] = datetime.fromisoformat(received_at) if received_at else None
+        return cls(**fields)
 
 
 @dataclass
@@ -224,18 +263,17 @@ def do_receive_message(organization: Organization, inbound: InboundMessage) -> R
     The unique constraint decides, not a look-up first: a retry is rare, a look-up on every
     message is not, and only the constraint is safe against two deliveries at the same time.
     """
-    identity = resolve_identity(organization, inbound.identity_kind, inbound.identity_value, name=inbound.sender_name)
-    try:
-        with transaction.atomic():
-            message = _receive(organization, identity, inbound)
-    except IntegrityError:
-        # A retry (or a concurrent delivery) of a provider message id we already stored:
-        # everything this attempt wrote is rolled back; answer with the first message.
-        existing = _existing_message(organization, inbound.channel, inbound.external_id)
-        if existing is None:
-            raise
-        return ReceiveResult(existing, created=False)
-    return ReceiveResult(message, created=True)
+    for _attempt in range(2):
+        try:
+            return do_receive_messages(organization, [inbound])[0]
+        except IntegrityError:
+            # A retry (or a concurrent delivery) of a provider message id we already stored:
+            # everything this attempt wrote is rolled back; answer with the first message.
+            existing = _existing_message(organization, inbound.channel, inbound.external_id)
+            if existing is not None:
+                return ReceiveResult(existing, created=False)
+            # Otherwise a concurrent message of the same new sender won the identity: go again.
+    return do_receive_messages(organization, [inbound])[0]
 
 
 def _existing_message(organization: Organization, channel: str, external_id: str) -> Message | None:
@@ -244,55 +282,185 @@ def _existing_message(organization: Organization, channel: str, external_id: str
     return (
         Message.objects.for_org(organization)
         .select_related("case")
-        .filter(channel=channel, external_id=external_id)
+        .filter(channel=channel, external_id=external_id[:255])
         .first()
     )
 
 
-def _receive(organization: Organization, identity: Identity, inbound: InboundMessage) -> Message:
-    customer = identity.customer
-    case = (
+def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMessage]) -> list[ReceiveResult]:
+    """Store a batch of inbound messages, each in its customer's open case or a new case.
+
+    One transaction and a fixed number of queries for the whole batch (plus one per
+    attachment): identities are resolved in one look-up, open cases locked in one SELECT,
+    new cases, contacts, messages and events each written in one INSERT, the cases' counters
+    in one UPDATE. A message whose (channel, external_id) occurs twice in the batch is stored
+    once. Raises IntegrityError, with nothing written, when a message was stored before (a
+    retry) or a concurrent transaction created one of the same new senders first; callers
+    then go one by one (``do_receive_message``), which sorts the retries out.
+    """
+    if not inbounds:
+        return []
+    now = timezone.now()
+    first_of: dict[tuple[str, str], int] = {}
+    fresh: list[int] = []
+    for index, inbound in enumerate(inbounds):
+        key = (inbound.channel, inbound.external_id[:255])
+        if inbound.external_id and key in first_of:
+            continue
+        first_of[key] = index
+        fresh.append(index)
+    with transaction.atomic():
+        identities = resolve_identities(
+            organization,
+            [(inbounds[i].identity_kind, inbounds[i].identity_value, inbounds[i].sender_name) for i in fresh],
+        )
+        senders = [(inbounds[i], identity) for i, identity in zip(fresh, identities, strict=True)]
+        case_of = _open_cases_for(organization, senders)
+        contacts = _open_contacts_for(
+            organization, [(case_of[identity.customer_id], inbound.channel, identity) for inbound, identity in senders]
+        )
+        messages = Message.objects.bulk_create(
+            [
+                Message(
+                    organization=organization,
+                    case=case_of[identity.customer_id],
+                    contact=contacts[(case_of[identity.customer_id].pk, inbounds[i].channel)],
+                    kind=Message.Kind.INBOUND,
+                    channel=inbounds[i].channel,
+                    identity=identity,
+                    text=inbounds[i].text,
+                    html=sanitize_html(inbounds[i].html),
+                    external_id=inbounds[i].external_id[:255],
+                    created_at=inbounds[i].received_at or now,
+                )
+                for i, identity in zip(fresh, identities, strict=True)
+            ]
+        )
+        touched: dict[int, Case] = {}
+        for i, message in zip(fresh, messages, strict=True):
+            _store_attachments(message, inbounds[i].attachments)
+            case = message.case
+            case.last_message_at = now
+            case.last_inbound_channel = message.channel
+            case.message_count += 1
+            if case.status == Case.Status.WAITING_CUSTOMER:
+                case.status = Case.Status.OPEN
+            case.updated_at = now
+            touched[case.pk] = case
+        # Every case here is locked: selected FOR UPDATE, or created in this transaction.
+        update_rows(
+            list(touched.values()),
+            ["updated_at", "last_message_at", "last_inbound_channel", "message_count", "contact_count", "status"],
+        )
+        record_events(
+            [
+                build_event(
+                    organization,
+                    "case.message_received",
+                    actor=None,
+                    case=message.case,
+                    data={"message_id": message.pk, "channel": message.channel, "number": message.case.number},
+                )
+                for message in messages
+            ]
+        )
+    stored = dict(zip(fresh, messages, strict=True))
+    results = []
+    for index, inbound in enumerate(inbounds):
+        first = first_of[(inbound.channel, inbound.external_id[:255])] if inbound.external_id else index
+        results.append(ReceiveResult(stored[first], created=first == index))
+    return results
+
+
+def _open_cases_for(organization: Organization, senders: list[tuple[InboundMessage, Identity]]) -> dict[int, Case]:
+    """Customer id → the open case (locked) a message goes to; new cases for customers with none."""
+    customer_ids = {identity.customer_id for _inbound, identity in senders}
+    case_of: dict[int, Case] = {}
+    # Locked in primary-key order, as every transaction that locks several cases does, so that
+    # two workers with overlapping batches wait for each other instead of deadlocking.
+    for case in (
         Case.objects.for_org(organization)
         .select_for_update()
-        .filter(customer=customer, status__in=Case.OPEN_STATUSES)
-        .order_by("-updated_at")
-        .first()
+        .filter(customer_id__in=customer_ids, status__in=Case.OPEN_STATUSES)
+        .order_by("pk")
+    ):
+        latest = case_of.get(case.customer_id)
+        if latest is None or case.updated_at >= latest.updated_at:
+            case_of[case.customer_id] = case
+    first_messages: dict[int, InboundMessage] = {}
+    for inbound, identity in senders:
+        if identity.customer_id not in case_of:
+            first_messages.setdefault(identity.customer_id, inbound)
+    if not first_messages:
+        return case_of
+    team = _default_team(organization)
+    numbers = next_case_numbers(organization, len(first_messages))
+    new_cases = Case.objects.bulk_create(
+        [
+            Case(
+                organization=organization,
+                number=number,
+                subject=_subject_of(inbound),
+                status=Case.Status.NEW,
+                customer_id=customer_id,
+                team=team,
+                **({"created_at": inbound.received_at} if inbound.received_at is not None else {}),
+            )
+            for (customer_id, inbound), number in zip(first_messages.items(), numbers, strict=True)
+        ]
     )
-    if case is None:
-        subject = inbound.subject or (inbound.text.strip().splitlines() or [""])[0][:80]
-        case = do_open_case(organization, customer, subject=subject, actor=None, opened_at=inbound.received_at)
-    now = timezone.now()
-    contact = _open_contact(case, inbound.channel, Contact.Direction.INBOUND, identity=identity, user=None)
-    message = Message.objects.create(
-        organization=organization,
-        case=case,
-        contact=contact,
-        kind=Message.Kind.INBOUND,
-        channel=inbound.channel,
-        identity=identity,
-        text=inbound.text,
-        html=sanitize_html(inbound.html),
-        external_id=inbound.external_id[:255],
-        created_at=inbound.received_at or now,
+    record_events(
+        [
+            build_event(
+                organization,
+                "case.opened",
+                actor=None,
+                case=case,
+                data={"number": case.number, "subject": case.subject, "owner_id": None, "team_id": team.pk},
+                at=inbound.received_at,
+            )
+            for case, inbound in zip(new_cases, first_messages.values(), strict=True)
+        ]
     )
-    _store_attachments(message, inbound.attachments)
-    # The case row is locked (selected FOR UPDATE, or created in this transaction).
-    update = ["last_message_at", "last_inbound_channel", "message_count", "contact_count"]
-    case.last_message_at = now
-    case.last_inbound_channel = inbound.channel
-    case.message_count += 1
-    if case.status == Case.Status.WAITING_CUSTOMER:
-        case.status = Case.Status.OPEN
-        update.append("status")
-    _touch(case, fields=update)
-    record_event(
-        organization,
-        "case.message_received",
-        actor=None,
-        case=case,
-        data={"message_id": message.pk, "channel": inbound.channel, "number": case.number},
-    )
-    return message
+    for case in new_cases:
+        case_of[case.customer_id] = case
+    return case_of
+
+
+def _subject_of(inbound: InboundMessage) -> str:
+    subject = inbound.subject or (inbound.text.strip().splitlines() or [""])[0][:80]
+    return (subject.strip() or "(geen onderwerp)")[:250]
+
+
+def _open_contacts_for(
+    organization: Organization, wanted: list[tuple[Case, str, Identity]]
+) -> dict[tuple[int, str], Contact]:
+    """(case id, channel) → the running inbound contact, or a new one counted on its case.
+
+    The caller holds the cases locked and saves ``contact_count`` with its other changes.
+    """
+    contacts: dict[tuple[int, str], Contact] = {}
+    for contact in Contact.objects.filter(
+        case_id__in={case.pk for case, _channel, _identity in wanted}, ended_at__isnull=True
+    ).order_by("-started_at", "-pk"):
+        contacts.setdefault((contact.case_id, contact.channel), contact)
+    new: list[Contact] = []
+    for case, channel, identity in wanted:
+        if (case.pk, channel) in contacts:
+            continue
+        contact = Contact(
+            organization=organization,
+            case=case,
+            channel=channel,
+            direction=Contact.Direction.INBOUND,
+            identity=identity,
+            handled_by_id=case.owner_id,
+        )
+        contacts[(case.pk, channel)] = contact
+        case.contact_count += 1
+        new.append(contact)
+    Contact.objects.bulk_create(new)
+    return contacts
 
 
 # --- Replying and notes -----------------------------------------------------------------------

@@ -10,7 +10,12 @@ from loket.cases.models import CaseSequence
 
 
 def next_case_number(organization: Organization) -> str:
-    """Take the next number; must run inside the transaction that creates the case.
+    """Take the next number; must run inside the transaction that creates the case."""
+    return next_case_numbers(organization, 1)[0]
+
+
+def next_case_numbers(organization: Organization, count: int) -> list[str]:
+    """Take the next ``count`` numbers; must run inside the transaction that creates the cases.
 
     The sequence row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite has one writer),
     so concurrent cases never share a number and a rolled-back case frees none.
@@ -24,7 +29,8 @@ def next_case_number(organization: Organization) -> str:
                     sequence = CaseSequence.objects.create(organization=organization, year=year, last_number=0)
             except IntegrityError:
                 continue  # another transaction created it; lock theirs
-        sequence.last_number += 1
+        first = sequence.last_number + 1
+        sequence.last_number += count
         sequence.save(update_fields=["last_number"])
-        return f"{organization.case_prefix}-{year}-{sequence.last_number:06d}"
+        return [f"{organization.case_prefix}-{year}-{n:06d}" for n in range(first, first + count)]
     raise RuntimeError("could not allocate a case number")

@@ -15,7 +15,7 @@ from loket.accounts.models import Membership, Organization, User
 from loket.cases.models import Case
 from loket.customers.models import Customer, Identity, Subscription
 from loket.customers.normalize import normalize_identity
-from loket.events.actions import record_event
+from loket.events.actions import build_event, record_event, record_events
 
 CUSTOMER_FIELDS = ("kind", "name", "language", "preferred_channel", "notes")
 
@@ -96,25 +96,74 @@ def resolve_identity(
 ) -> Identity:
     """Map inbound traffic (kind, value) to the customer's identity, creating both when new.
 
-    The one identity-resolution function every channel calls. Safe under concurrency: when two
-    messages of a new sender race, the loser of the unique constraint reads the winner's row.
+    The one identity-resolution function every channel calls (``resolve_identities`` is the
+    same for a batch). Safe under concurrency: when two messages of a new sender race, the
+    loser of the unique constraint reads the winner's row.
     """
-    value = normalize_identity(kind, value)
-    identity = Identity.objects.for_org(organization).select_related("customer").filter(kind=kind, value=value).first()
-    if identity is not None:
-        customer = identity.customer
-        if customer.merged_into_id is not None:  # a stale identity of a merged customer
-            identity.customer = customer.merged_into
-        return identity
-    try:
-        with transaction.atomic():
-            # Until the customer tells their name, agents see the address they wrote from.
-            customer = Customer.objects.create(organization=organization, name=(name.strip() or value)[:200])
-            identity = Identity.objects.create(organization=organization, customer=customer, kind=kind, value=value)
-            record_event(organization, "customer.created", actor=actor, customer=customer, data={"name": customer.name})
-        return identity
-    except IntegrityError:
-        return Identity.objects.for_org(organization).select_related("customer").get(kind=kind, value=value)
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return resolve_identities(organization, [(kind, value, name)], actor=actor)[0]
+        except IntegrityError:
+            continue  # a concurrent transaction created this sender first: read theirs
+    return resolve_identities(organization, [(kind, value, name)], actor=actor)[0]
+
+
+def resolve_identities(
+    organization: Organization, senders: Sequence[tuple[str, str, str]], *, actor: User | None = None
+) -> list[Identity]:
+    """``resolve_identity`` for a batch of (kind, value, name): one look-up, one INSERT per table.
+
+    Returns the identities in the order of ``senders`` (a sender twice gets the same row). Runs
+    inside the caller's transaction: when a concurrent transaction creates one of the same new
+    senders, the unique constraint raises IntegrityError and the caller retries one by one.
+    """
+    normalized = [(kind, normalize_identity(kind, value), name) for kind, value, name in senders]
+    wanted = {(kind, value) for kind, value, _name in normalized}
+    found: dict[tuple[str, str], Identity] = {}
+    for kind in {kind for kind, _value in wanted}:
+        values = [value for k, value in wanted if k == kind]
+        for identity in (
+            Identity.objects.for_org(organization)
+            .select_related("customer__merged_into")
+            .filter(kind=kind, value__in=values)
+        ):
+            customer = identity.customer
+            if customer.merged_into_id is not None:  # a stale identity of a merged customer
+                identity.customer = customer.merged_into  # type: ignore[assignment]
+            found[(kind, identity.value)] = identity
+    new_senders: dict[tuple[str, str], str] = {}
+    for kind, value, name in normalized:
+        if (kind, value) not in found:
+            new_senders.setdefault((kind, value), name)
+    # Sorted: concurrent transactions insert shared new senders in the same order (no deadlock;
+    # the later one waits, then fails on the unique constraint and its caller retries).
+    new_senders = dict(sorted(new_senders.items()))
+    if new_senders:
+        # Until the customer tells their name, agents see the address they wrote from.
+        customers = Customer.objects.bulk_create(
+            [
+                Customer(organization=organization, name=(name.strip() or value)[:200])
+                for (_kind, value), name in new_senders.items()
+            ]
+        )
+        identities = Identity.objects.bulk_create(
+            [
+                Identity(organization=organization, customer=customer, kind=kind, value=value)
+                for (kind, value), customer in zip(new_senders, customers, strict=True)
+            ]
+        )
+        record_events(
+            [
+                build_event(
+                    organization, "customer.created", actor=actor, customer=customer, data={"name": customer.name}
+                )
+                for customer in customers
+            ]
+        )
+        for identity in identities:
+            found[(identity.kind, identity.value)] = identity
+    return [found[(kind, value)] for kind, value, _name in normalized]
 
 
 def do_merge_customers(source: Customer, target: Customer, *, actor: User | None) -> Customer:

@@ -31,8 +31,25 @@ def record_event(
     Must be called inside the action's transaction, so that the row and the change it
     describes are committed together and listeners never see an event for a rolled-back write.
     """
+    event = build_event(organization, type, actor=actor, case=case, customer=customer, data=data, at=at)
+    event.save(force_insert=True)
+    transaction.on_commit(lambda: _dispatch([event]))
+    return event
+
+
+def build_event(
+    organization: Organization,
+    type: str,
+    *,
+    actor: User | None,
+    case: Case | None = None,
+    customer: Customer | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """An unsaved event row; ``record_events`` writes many of them in one INSERT."""
     get_event_type(type)
-    event = Event.objects.create(
+    return Event(
         organization=organization,
         type=type,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -43,11 +60,18 @@ def record_event(
         # When it happened, if not now (a message received earlier); the row is written now.
         **({"created_at": at} if at is not None else {}),
     )
-    transaction.on_commit(lambda: _dispatch(event))
-    return event
 
 
-def _dispatch(event: Event) -> None:
+def record_events(events: list[Event]) -> list[Event]:
+    """``record_event`` for a batch built with ``build_event``: one INSERT, each published on commit."""
+    if not events:
+        return events
+    Event.objects.bulk_create(events)
+    transaction.on_commit(lambda: _dispatch(events))
+    return events
+
+
+def _dispatch(events: list[Event]) -> None:
     from loket.events.listeners import dispatch
 
-    dispatch(event)
+    dispatch(events)

@@ -1,7 +1,7 @@
 """The explicit list of what happens after an event is committed.
 
 Adding a consumer of events means adding it here, never touching the action that emits.
-Each listener gets the committed Event. A failing listener is logged and does not stop
+Each listener gets the committed events of one transaction. A failing listener is logged and does not stop
 the others: the write it follows has already happened.
 """
 
@@ -14,19 +14,19 @@ from loket.events.models import Event
 
 logger = logging.getLogger(__name__)
 
-Listener = Callable[[Event], None]
+Listener = Callable[[list[Event]], None]
 
 
-def _live_push(event: Event) -> None:
-    from loket.live.publish import publish_event
+def _live_push(events: list[Event]) -> None:
+    from loket.live.publish import publish_events
 
-    publish_event(event)
+    publish_events(events)
 
 
-def _webhooks(event: Event) -> None:
-    from loket.webhooks.actions import do_enqueue_webhook_deliveries
+def _webhooks(events: list[Event]) -> None:
+    from loket.webhooks.actions import do_enqueue_webhook_deliveries_for
 
-    do_enqueue_webhook_deliveries(event)
+    do_enqueue_webhook_deliveries_for(events)
 
 
 LISTENERS: list[Listener] = [_live_push, _webhooks]
@@ -35,12 +35,18 @@ LISTENERS: list[Listener] = [_live_push, _webhooks]
 _captured: list[list[Event]] = []
 
 
-def dispatch(event: Event) -> None:
-    """Hand the committed event (the object the action wrote, not a re-read) to every listener."""
+def dispatch(events: list[Event]) -> None:
+    """Hand the committed events (the objects the action wrote, not a re-read) to every listener.
+
+    A listener gets all events one transaction committed at once (one, or a batch of received
+    messages), so that it can publish them together.
+    """
     for sink in _captured:
-        sink.append(event)
+        sink.extend(events)
     for listener in LISTENERS:
         try:
-            listener(event)
+            listener(events)
         except Exception:
-            logger.exception("listener %s failed for event %s (%s)", listener.__name__, event.pk, event.type)
+            logger.exception(
+                "listener %s failed for events %s", listener.__name__, [(e.pk, e.type) for e in events[:10]]
+            )

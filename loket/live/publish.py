@@ -48,19 +48,28 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-async def _send(groups: list[str], payload: dict[str, Any]) -> None:
+async def _send(messages: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for group in groups:
+    for group, payload in messages:
         await layer.group_send(group, payload)
 
 
-def publish_event(event: Event) -> None:
-    """Publish through Redis. Without Redis the relay in each server process does it instead."""
-    if settings.LIVE_RELAY or not (event.type.startswith("case.") and event.case_id):
+def publish_events(events: list[Event]) -> None:
+    """Publish through Redis. Without Redis the relay in each server process does it instead.
+
+    One hop to the publisher loop for all events of a transaction; the caller waits until
+    they are handed to Redis (at most PUBLISH_TIMEOUT_SECONDS).
+    """
+    if settings.LIVE_RELAY:
         return
-    payload = {"type": "loket.event", "event": event.type, "case_id": event.case_id}
-    groups = [org_group(event.organization_id), case_group(event.case_id)]
-    future = asyncio.run_coroutine_threadsafe(_send(groups, payload), _publisher_loop())
+    messages = []
+    for event in events:
+        if event.type.startswith("case.") and event.case_id:
+            payload = {"type": "loket.event", "event": event.type, "case_id": event.case_id}
+            messages += [(org_group(event.organization_id), payload), (case_group(event.case_id), payload)]
+    if not messages:
+        return
+    future = asyncio.run_coroutine_threadsafe(_send(messages), _publisher_loop())
     future.result(timeout=PUBLISH_TIMEOUT_SECONDS)

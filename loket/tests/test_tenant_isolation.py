@@ -86,8 +86,13 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
     second = do_create_customer(org, actor=None, name="Geheime Tweede", identities=[("email", "tweede@example.nl")])
     endpoint = do_create_endpoint(org, url="https://erp.example.test/hook", event_types=["case.opened"])
     from loket.accounts.models import ApiToken
+    from loket.integrations.actions import do_accept_inbound
 
+    delivery = do_accept_inbound(
+        org, [InboundMessage(channel="api", identity_kind="email", identity_value="jolanda@example.nl", text="Hoi")]
+    )[0].delivery
     return {
+        "delivery_id": delivery.pk,
         "case_id": result.message.case_id,
         "attachment_id": result.message.attachments.get().pk,
         "customer_id": customer.pk,

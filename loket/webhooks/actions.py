@@ -86,9 +86,23 @@ def _subscriptions(organization_id: int) -> list[tuple[int, list[str]]]:
     return cached
 
 
+def do_enqueue_webhook_deliveries_for(events: list[Event]) -> list[WebhookDelivery]:
+    """``do_enqueue_webhook_deliveries`` for the events of one transaction (subscriptions read once)."""
+    subscriptions = {org_id: _subscriptions(org_id) for org_id in {event.organization_id for event in events}}
+    deliveries = []
+    for event in events:
+        if _wanted(subscriptions[event.organization_id], event):
+            deliveries += do_enqueue_webhook_deliveries(event)
+    return deliveries
+
+
+def _wanted(subscriptions: list[tuple[int, list[str]]], event: Event) -> list[int]:
+    return [pk for pk, types in subscriptions if event.type in types or "*" in types]
+
+
 def do_enqueue_webhook_deliveries(event: Event) -> list[WebhookDelivery]:
     """One delivery per endpoint that wants this event type, enqueued after commit."""
-    wanted = [pk for pk, types in _subscriptions(event.organization_id) if event.type in types or "*" in types]
+    wanted = _wanted(_subscriptions(event.organization_id), event)
     if not wanted:
         return []
     endpoints = [e for e in WebhookEndpoint.objects.filter(pk__in=wanted) if e.wants(event.type)]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 from typing import Annotated, Literal
 
 from django.conf import settings
@@ -72,3 +73,39 @@ class InboundOut(Schema):
     case_id: int
     case_number: str
     created: bool = Field(description="False when this was a retry of a message already received.")
+    delivery_id: int = Field(description="The stored delivery: GET /api/v1/inbound/deliveries/{delivery_id}.")
+
+
+class AcceptedOut(Schema):
+    delivery_id: int
+    external_id: str
+    channel: str
+    status: str = Field(description="pending, done or failed (see the delivery).")
+    created: bool = Field(description="False when this id was accepted before: nothing new was stored.")
+    status_url: str
+
+
+INBOUND_BATCH_MAX = 500
+
+
+class BatchIn(Input):
+    messages: list[InboundIn] = Field(min_length=1, max_length=INBOUND_BATCH_MAX, description="1 to 500 messages.")
+
+
+class BatchOut(Schema):
+    accepted: int = Field(description="How many messages were stored now (not retries).")
+    deliveries: list[AcceptedOut]
+
+
+class DeliveryOut(Schema):
+    id: int
+    channel: str
+    external_id: str
+    status: str = Field(description="pending: stored, not yet on a case; done: on a case; failed: see error.")
+    attempts: int
+    error: str
+    received_at: datetime
+    processed_at: datetime | None
+    message_id: int | None
+    case_id: int | None
+    case_number: str | None

@@ -29,20 +29,22 @@ class ApiClient:
         raw: bytes | str | None = None,
         content_type: str = "application/json",
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         data = raw if raw is not None else (json.dumps(body) if body is not None else "")
         url = PREFIX + path
+        all_headers = {**self._headers(), **(headers or {})}
         if params:
             return self.client.generic(
-                method, url, data, content_type=content_type, headers=self._headers(), QUERY_STRING=_qs(params)
+                method, url, data, content_type=content_type, headers=all_headers, QUERY_STRING=_qs(params)
             )
-        return self.client.generic(method, url, data, content_type=content_type, headers=self._headers())
+        return self.client.generic(method, url, data, content_type=content_type, headers=all_headers)
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params)
 
-    def post(self, path: str, body: Any = None) -> Any:
-        return self.request("POST", path, body if body is not None else {})
+    def post(self, path: str, body: Any = None, *, headers: dict[str, str] | None = None) -> Any:
+        return self.request("POST", path, body if body is not None else {}, headers=headers)
 
     def patch(self, path: str, body: Any) -> Any:
         return self.request("PATCH", path, body)
@@ -84,13 +86,18 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
     """One of every object a route can name, all of ``org``; see routes.py."""
-    from loket.cases.actions import do_open_case, do_resolve_case
+    from loket.cases.actions import InboundMessage, do_open_case, do_resolve_case
     from loket.customers.actions import do_create_customer
+    from loket.integrations.actions import do_accept_inbound
 
     duplicate = do_create_customer(org, actor=None, name="J. de Vries", identities=[("email", "jdv@example.nl")])
     resolved = do_open_case(org, customer, subject="Vorige levering", actor=agent, owner=agent)
     do_resolve_case(resolved, actor=agent)
+    delivery = do_accept_inbound(
+        org, [InboundMessage(channel="api", identity_kind="email", identity_value="jolanda@example.nl", text="Hoi")]
+    )[0].delivery
     return {
+        "delivery": delivery.pk,
         "customer": customer.pk,
         "duplicate": duplicate.pk,
         "case": case.pk,

@@ -80,4 +80,12 @@ ROUTES: list[Route] = [
     Route("GET", "/cases/{inbound_case}/contacts"),
     Route("GET", "/events", params={"case": "{case}"}, outsider=OUTSIDER_LIST),
     Route("POST", "/inbound/messages", body=INBOUND_BODY, outsider=OUTSIDER_OWN, ok=201),
+    Route(
+        "POST",
+        "/inbound/batches",
+        body={"messages": [{**INBOUND_BODY, "external_id": "route-table-batch-1"}]},
+        outsider=OUTSIDER_OWN,
+        ok=202,
+    ),
+    Route("GET", "/inbound/deliveries/{delivery}"),
 ]

@@ -1,4 +1,4 @@
-"""Run Loket as one process group: the ASGI server and the background worker.
+"""Run Loket as one process group: the ASGI server, the task worker and the inbound worker.
 
 ``make run`` uses this. Ctrl-C (SIGINT) or SIGTERM stops every child and waits for it; if a
 child dies on its own, the others are stopped too, so nothing is left running half-way.
@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Start the web server (uvicorn) and the task worker together; Ctrl-C stops both."
+    help = "Start the web server (uvicorn), the task worker and the inbound worker together; Ctrl-C stops all."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -32,6 +32,7 @@ class Command(BaseCommand):
                 [python, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5", "--no-reload"]
                 for _ in range(workers)
             ),
+            [python, "manage.py", "inbound_worker"],
         ]
         children = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603
         stopping = False
