@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -47,9 +47,14 @@ def member_required(view: View) -> View:
 
 def writer_required(view: View) -> View:
     """A POST by a member who may write (viewers are read-only: 403)."""
+    return require_POST(writer_form(view))
+
+
+def writer_form(view: View) -> View:
+    """A form that only members who may write see (GET) and send (POST); viewers get 403."""
 
     @member_required
-    @require_POST
+    @require_http_methods(["GET", "POST"])
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.membership.can_write:  # type: ignore[attr-defined]

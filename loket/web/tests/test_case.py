@@ -164,6 +164,33 @@ def test_case_view_query_count_does_not_grow_with_the_number_of_messages(agent_c
     do_hand_over(case, actor=agent, to_user=owner, reason=Handover.Reason.ESCALATION)
     assert case.messages.count() == 40
     assert count_queries() == few
+    # session, user, memberships, case, tags, identities, subscriptions, messages, attachments,
+    # events, other cases: the hand-over form's colleagues and teams load when it opens.
+    assert few <= 12
+
+
+def test_the_handover_form_is_its_own_page_and_the_dialogs_content_for_htmx(agent_client, case, owner, team):
+    url = case_url(case, "web:case_hand_over")
+    page = agent_client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<html" in html
+    assert 'data-testid="handover-form"' in html
+    assert owner.display_name in html
+    assert team.name in html
+
+    fragment = agent_client.get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.content.decode()
+    assert 'data-testid="handover-form"' in fragment.content.decode()
+
+    case_page = agent_client.get(case_url(case)).content.decode()
+    assert f'data-dialog-src="{url}"' in case_page
+    assert owner.display_name not in case_page.split('id="handover-dialog"')[1]
+
+
+def test_viewer_cannot_open_the_handover_form(viewer_client, case):
+    assert viewer_client.get(case_url(case, "web:case_hand_over")).status_code == 403
 
 
 # --- Changing a case ----------------------------------------------------------------------------
@@ -220,12 +247,12 @@ def test_handover_to_a_team_puts_the_case_in_the_queue(agent_client, case, team)
     assert case.team == team
 
 
-def test_handover_without_reason_reopens_the_dialog_with_errors(agent_client, case, owner):
+def test_handover_without_reason_shows_the_form_again_with_errors(agent_client, case, owner):
     response = agent_client.post(case_url(case, "web:case_hand_over"), {"to_user": owner.pk, "reason": ""})
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="handover-dialog"' in html
-    assert "data-open-on-load" in html
+    assert 'data-testid="handover-form"' in html
+    assert 'class="error' in html or "errorlist" in html
     case.refresh_from_db()
     assert case.owner_id != owner.pk
 

@@ -26,7 +26,7 @@ from loket.cases.models import Case
 from loket.cases.selectors import access_case, case_timeline, other_cases
 from loket.customers.models import Channel, Customer
 from loket.customers.selectors import panel_prefetches
-from loket.web.access import DeskRequest, member_required, writer_required
+from loket.web.access import DeskRequest, member_required, writer_form, writer_required
 from loket.web.forms import CaseEditForm, ComposerForm, HandoverForm, StatusForm, apply_errors
 
 
@@ -36,7 +36,6 @@ def _header_context(request: DeskRequest, case: Case) -> dict[str, Any]:
 
 def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, Any]:
     """Everything on the case screen; a bound form with errors replaces the empty one."""
-    organization, can_write = request.organization, request.membership.can_write
     channel = case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
     tags = ", ".join(tag.name for tag in case.tags.all())
     context = {
@@ -50,9 +49,6 @@ def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, 
             initial={"subject": case.subject, "priority": case.priority, "reason": case.reason, "tags": tags}
         ),
     }
-    if can_write:
-        colleagues = list_colleagues(organization).exclude(pk=case.owner_id or 0)
-        context["handover_form"] = HandoverForm(colleagues=colleagues, teams=list_teams(organization))
     context.update(forms)
     return context
 
@@ -122,24 +118,34 @@ def case_note(request: DeskRequest, case_id: int) -> HttpResponse:
     )
 
 
-@writer_required
+@writer_form
 def case_hand_over(request: DeskRequest, case_id: int) -> HttpResponse:
+    """GET: the hand-over form (a page, or the dialog's content for htmx); POST: hand over."""
     case = access_case(request.organization, case_id)
+    if request.method != "POST":
+        others = list_colleagues(request.organization).exclude(pk=case.owner_id or 0)
+        form = HandoverForm(colleagues=others, teams=list_teams(request.organization))
+        template = "web/case_handover.html#handover-form" if request.htmx else "web/case_handover.html"
+        return render(request, template, {"case": case, "handover_form": form})
     colleagues = {user.pk: user for user in list_colleagues(request.organization)}
     teams = {team.pk: team for team in list_teams(request.organization)}
     form = HandoverForm(request.POST, colleagues=colleagues.values(), teams=teams.values())
-
-    def hand_over(data: dict[str, Any]) -> object:
-        return check_hand_over(
-            request.membership,
-            case,
-            to_user=colleagues.get(data["to_user"]),
-            to_team=teams.get(data["to_team"]),
-            reason=data["reason"],
-            note=data["note"],
-        )
-
-    return _act(request, case, form, "handover_form", hand_over, _("De zaak is overgedragen."))
+    if form.is_valid():
+        try:
+            check_hand_over(
+                request.membership,
+                case,
+                to_user=colleagues.get(form.cleaned_data["to_user"]),
+                to_team=teams.get(form.cleaned_data["to_team"]),
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("De zaak is overgedragen."))
+            return redirect("web:case", case.pk)
+    return render(request, "web/case_handover.html", {"case": case, "handover_form": form}, status=400)
 
 
 @writer_required

@@ -2,7 +2,8 @@
  * No inline scripts (CSP script-src 'self'): everything is wired through data- attributes.
  *   - htmx sends the CSRF token from <meta name="csrf-token">
  *   - [data-autosubmit] selects submit their form on change
- *   - [data-open-dialog=id] / [data-close-dialog] / dialog[data-open-on-load]
+ *   - [data-open-dialog=id] / [data-close-dialog] / dialog[data-open-on-load]; with
+ *     [data-dialog-src=url] the dialog's content is fetched (htmx) when it opens
  *   - [data-select-on-focus] selects its text (secrets shown once)
  *   - a WebSocket to <body data-live-path> refreshes the regions that show a changed case;
  *     <body data-live> tells its state: connecting, connected, reconnecting or refused
@@ -30,14 +31,32 @@
     var opener = event.target.closest("[data-open-dialog]");
     if (opener) {
       var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
-      if (dialog && !dialog.open) {
+      if (!dialog || dialog.open) {
+        return;
+      }
+      var source = opener.getAttribute("data-dialog-src");
+      if (!source) {
         dialog.showModal();
+        return;
+      }
+      // The dialog's form is loaded when it opens; without htmx the link opens it as a page.
+      if (window.htmx) {
+        event.preventDefault();
+        window.htmx.ajax("GET", source, { target: dialog, swap: "innerHTML" }).then(function () {
+          dialog.showModal();
+          var first = dialog.querySelector("select, input, textarea");
+          if (first) {
+            first.focus();
+          }
+        });
       }
       return;
     }
     var closer = event.target.closest("[data-close-dialog]");
-    if (closer) {
-      closer.closest("dialog").close();
+    var inDialog = closer && closer.closest("dialog");
+    if (inDialog) {
+      event.preventDefault();
+      inDialog.close();
     }
   });
 
