@@ -25,7 +25,7 @@ def hash_token(raw: str) -> str:
 @dataclass
 class IssuedToken:
     token: ApiToken
-    secret: str  # shown once, never stored
+    secret: str  # shown once; never stored with the token (the desk passes it through the session to one page view)
 
 
 def do_create_organization(name: str, slug: str, *, case_prefix: str = "Z") -> Organization:

@@ -62,6 +62,18 @@ class InboundMessage:
     sender_name: str = ""
     attachments: list[IncomingAttachment] = field(default_factory=list)
     received_at: datetime | None = None
+    team_id: int | None = None  # the team a new case goes to (a mailbox's); else the default team
+
+    def __post_init__(self) -> None:
+        # NUL characters arrive in real traffic (broken mail, a client's bug) and PostgreSQL
+        # stores none in text or JSON: drop them here, once, for every channel.
+        for name in ("identity_value", "text", "html", "external_id", "subject", "sender_name"):
+            value = getattr(self, name)
+            if "\x00" in value:
+                setattr(self, name, value.replace("\x00", ""))
+        for attachment in self.attachments:
+            attachment.filename = attachment.filename.replace("\x00", "")
+            attachment.content_type = attachment.content_type.replace("\x00", "")
 
     def to_payload(self) -> dict[str, Any]:
         """JSON for storing the message before it is processed (``InboundDelivery.payload``)."""
@@ -83,6 +95,7 @@ class InboundMessage:
                 for item in self.attachments
             ],
             "received_at": self.received_at.isoformat() if self.received_at else None,
+            "team_id": self.team_id,
         }
 
     @classmethod
@@ -393,7 +406,7 @@ def _open_cases_for(organization: Organization, senders: list[tuple[InboundMessa
             first_messages.setdefault(identity.customer_id, inbound)
     if not first_messages:
         return case_of
-    team = _default_team(organization)
+    default_team = _default_team(organization)
     numbers = next_case_numbers(organization, len(first_messages))
     new_cases = Case.objects.bulk_create(
         [
@@ -403,7 +416,7 @@ def _open_cases_for(organization: Organization, senders: list[tuple[InboundMessa
                 subject=_subject_of(inbound),
                 status=Case.Status.NEW,
                 customer_id=customer_id,
-                team=team,
+                team_id=inbound.team_id or default_team.pk,
                 **({"created_at": inbound.received_at} if inbound.received_at is not None else {}),
             )
             for (customer_id, inbound), number in zip(first_messages.items(), numbers, strict=True)
@@ -416,7 +429,7 @@ def _open_cases_for(organization: Organization, senders: list[tuple[InboundMessa
                 "case.opened",
                 actor=None,
                 case=case,
-                data={"number": case.number, "subject": case.subject, "owner_id": None, "team_id": team.pk},
+                data={"number": case.number, "subject": case.subject, "owner_id": None, "team_id": case.team_id},
                 at=inbound.received_at,
             )
             for case, inbound in zip(new_cases, first_messages.values(), strict=True)

@@ -26,7 +26,9 @@ from loket.cases.actions import (
 )
 from loket.cases.models import Handover
 from loket.customers.actions import do_add_subscription, do_create_customer, do_mark_deceased
+from loket.integrations.models import Mailbox
 
+DEMO_MAILBOX = "klantenservice@woonwinkel.test"  # mail to it on 127.0.0.1:2525 becomes a case
 DEMO_PASSWORD = "loket-demo"  # noqa: S105 - printed on the console for the demo
 DEMO_TOKEN = "lkt_demo_woonwinkel_0123456789abcdef"  # noqa: S105
 
@@ -110,6 +112,9 @@ def _woonwinkel(users: dict[str, User]) -> None:
     do_create_team(org, "Bezorging & retour", members=[users["chantal"]])
     org.default_team = service
     org.save(update_fields=["default_team"])
+    Mailbox.objects.create(
+        organization=org, address=DEMO_MAILBOX, team=service, sender_name="Woonwinkel Klantenservice"
+    )
     do_create_token(
         org, "Demo-integratie", [Scope.READ, Scope.WRITE, Scope.INBOUND], actor=users["anouk"], secret=DEMO_TOKEN
     )

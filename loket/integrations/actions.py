@@ -26,6 +26,7 @@ from loket.accounts.models import Organization
 from loket.cases.actions import InboundMessage, do_receive_message, do_receive_messages
 from loket.customers.normalize import normalize_identity
 from loket.integrations.models import InboundDelivery
+from loket.integrations.registry import Rejected, parse_raw
 from loket.lib.db import update_rows
 
 if TYPE_CHECKING:
@@ -67,57 +68,68 @@ def do_accept_inbound(organization: Organization, inbounds: Sequence[InboundMess
     for inbound in inbounds:
         if inbound.received_at is None:
             inbound.received_at = now  # the timeline shows when it arrived, not when it was processed
+    return do_accept_deliveries(
+        [
+            InboundDelivery(
+                organization=organization,
+                channel=inbound.channel,
+                external_id=inbound.external_id[:255],
+                payload=inbound.to_payload(),
+                received_at=inbound.received_at or now,
+            )
+            for inbound in inbounds
+        ]
+    )
+
+
+def do_accept_deliveries(deliveries: Sequence[InboundDelivery]) -> list[Accepted]:
+    """Store unsaved deliveries (parsed, or raw as a channel received them); returns after commit.
+
+    Idempotent on (organization, channel, external_id): a delivery stored before, or twice in
+    ``deliveries``, is answered with the first one and not stored again.
+    """
     for attempt in range(3):
         try:
             with transaction.atomic():
                 # First try: one INSERT. A retry of an id stored before is rare; only then look up.
-                known = _known(organization, inbounds) if attempt else {}
-                return _accept(organization, inbounds, known=known)
+                known = _known(deliveries) if attempt else {}
+                return _accept(deliveries, known=known)
         except IntegrityError:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
-def _key(inbound: InboundMessage) -> tuple[str, str] | None:
-    return (inbound.channel, inbound.external_id[:255]) if inbound.external_id else None
+Key = tuple[int, str, str]
 
 
-def _known(organization: Organization, inbounds: Sequence[InboundMessage]) -> dict[tuple[str, str], InboundDelivery]:
-    by_channel: dict[str, set[str]] = defaultdict(set)
-    for inbound in inbounds:
-        key = _key(inbound)
-        if key:
-            by_channel[key[0]].add(key[1])
-    if not by_channel:
-        return {}
+def _key(delivery: InboundDelivery) -> Key | None:
+    return (delivery.organization_id, delivery.channel, delivery.external_id) if delivery.external_id else None
+
+
+def _known(deliveries: Sequence[InboundDelivery]) -> dict[Key, InboundDelivery]:
     condition = Q()
-    for channel, ids in by_channel.items():
-        condition |= Q(channel=channel, external_id__in=ids)
-    return {(d.channel, d.external_id): d for d in InboundDelivery.objects.for_org(organization).filter(condition)}
+    for key in {k for k in map(_key, deliveries) if k is not None}:
+        condition |= Q(organization_id=key[0], channel=key[1], external_id=key[2])
+    if not condition:
+        return {}
+    return {_key(d): d for d in InboundDelivery.objects.filter(condition)}  # type: ignore[misc]
 
 
-def _accept(
-    organization: Organization, inbounds: Sequence[InboundMessage], *, known: dict[tuple[str, str], InboundDelivery]
-) -> list[Accepted]:
-    new: dict[tuple[str, str] | int, InboundDelivery] = {}
-    for index, inbound in enumerate(inbounds):
-        key = _key(inbound)
+def _accept(deliveries: Sequence[InboundDelivery], *, known: dict[Key, InboundDelivery]) -> list[Accepted]:
+    new: dict[Key | int, InboundDelivery] = {}
+    for index, delivery in enumerate(deliveries):
+        key = _key(delivery)
         slot = key if key is not None else index
         if (key is not None and key in known) or slot in new:
             continue
-        new[slot] = InboundDelivery(
-            organization=organization,
-            channel=inbound.channel,
-            external_id=inbound.external_id[:255],
-            payload=inbound.to_payload(),
-            received_at=inbound.received_at or timezone.now(),
-        )
+        delivery.pk = None
+        new[slot] = delivery
     InboundDelivery.objects.bulk_create(list(new.values()))
     result = []
-    claimed: set[tuple[str, str] | int] = set()
-    for index, inbound in enumerate(inbounds):
-        key = _key(inbound)
+    claimed: set[Key | int] = set()
+    for index, delivery in enumerate(deliveries):
+        key = _key(delivery)
         if key is not None and key in known:
             result.append(Accepted(known[key], created=False))
             continue
@@ -180,28 +192,39 @@ def do_process_delivery(delivery: InboundDelivery) -> InboundDelivery | None:
 def _process(organization: Organization, deliveries: list[InboundDelivery]) -> None:
     """Store the deliveries' messages; set each delivery's outcome (the caller saves it)."""
     now = timezone.now()
-    inbounds = [_inbound(d) for d in deliveries]
+    parsed: list[tuple[InboundDelivery, InboundMessage]] = []
+    for delivery in deliveries:
+        try:
+            parsed.append((delivery, _inbound(delivery)))
+        except Rejected as rejected:
+            _quarantined(delivery, rejected.reason, now)
+        except Exception as error:  # a parser defect: kept, retried after a fix
+            _failed(delivery, error, now)
+    if not parsed:
+        return
     # Twice as a batch: the first attempt may lose a race for a new sender to another worker
     # (IntegrityError: nothing of the batch was written); the second then finds that sender.
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                results = do_receive_messages(organization, inbounds)
+                results = do_receive_messages(organization, [inbound for _delivery, inbound in parsed])
         except (IntegrityError, OperationalError):
             continue
         except Exception:  # a bad message: find it below, one by one
             break
-        for delivery, result in zip(deliveries, results, strict=True):
+        for (delivery, _inbound_message), result in zip(parsed, results, strict=True):
             _done(delivery, result.message, now)
         return
-    _one_by_one(organization, deliveries, now)
+    _one_by_one(organization, parsed, now)
 
 
-def _one_by_one(organization: Organization, deliveries: list[InboundDelivery], now: datetime) -> None:
-    for delivery in deliveries:
+def _one_by_one(
+    organization: Organization, parsed: list[tuple[InboundDelivery, InboundMessage]], now: datetime
+) -> None:
+    for delivery, inbound in parsed:
         try:
             with transaction.atomic():
-                result = do_receive_message(organization, _inbound(delivery))
+                result = do_receive_message(organization, inbound)
         except Exception as error:
             _failed(delivery, error, now)
         else:
@@ -209,7 +232,19 @@ def _one_by_one(organization: Organization, deliveries: list[InboundDelivery], n
 
 
 def _inbound(delivery: InboundDelivery) -> InboundMessage:
+    """The channel-neutral message: stored as JSON, or parsed now from the raw bytes (e-mail)."""
+    if delivery.raw is not None:
+        return parse_raw(delivery)
     return InboundMessage.from_payload(delivery.payload)
+
+
+def _quarantined(delivery: InboundDelivery, reason: str, now: datetime) -> None:
+    """Rejected by its parser: kept (raw) as failed with the reason; retrying would not help."""
+    delivery.attempts += 1
+    delivery.status = InboundDelivery.Status.FAILED
+    delivery.error = f"Rejected: {reason}"[:2000]
+    delivery.processed_at = now
+    logger.warning("inbound delivery %s rejected: %s", delivery.pk, reason)
 
 
 def _done(delivery: InboundDelivery, message: Message, now: datetime) -> None:

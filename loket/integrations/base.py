@@ -12,6 +12,17 @@ if TYPE_CHECKING:
     from loket.cases.models import Message
 
 
+class Rejected(Exception):
+    """Inbound traffic a channel cannot store as a customer's message; ``reason`` says why.
+
+    The raw traffic is kept (quarantined) with the reason, for an admin to look at.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class DeliveryError(Exception):
     """Sending failed. ``permanent`` errors are not retried and show on the message."""
 

@@ -26,7 +26,15 @@ class InboundDelivery(TenantModel):
 
     channel = models.CharField(_("kanaal"), max_length=10, choices=Channel.choices)
     external_id = models.CharField(_("bericht-id van de aanbieder"), max_length=255, blank=True)
-    payload = models.JSONField(help_text="The InboundMessage as JSON (attachments base64).")
+    payload = models.JSONField(
+        default=dict, blank=True, help_text="The InboundMessage as JSON (attachments base64); empty when raw."
+    )
+    raw = models.BinaryField(
+        null=True, blank=True, help_text="The message as the provider sent it (an e-mail), parsed when processed."
+    )
+    mailbox = models.ForeignKey(
+        "integrations.Mailbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -53,3 +61,25 @@ class InboundDelivery(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.external_id or self.pk} ({self.status})"
+
+
+class Mailbox(TenantModel):
+    """An e-mail address of the organisation: mail to it becomes a case for its team."""
+
+    address = models.EmailField(_("adres"), unique=True, help_text=_("Wordt als kleine letters opgeslagen."))
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sender_name = models.CharField(_("afzendernaam"), max_length=120, blank=True)
+    signature = models.TextField(_("handtekening"), blank=True)
+    is_active = models.BooleanField(_("actief"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return self.address
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.address = self.address.strip().lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

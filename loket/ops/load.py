@@ -174,7 +174,7 @@ def seed_cases(
     context = multiprocessing.get_context("fork")
     done_queue = context.Queue()
     shares = [chunks[i::jobs] for i in range(jobs)]
-    connections.close_all()  # each child opens its own connection
+    _close_all_before_fork()  # each child opens its own connection
     with context.Pool(jobs, initializer=_init_job, initargs=(done_queue,)) as pool:
         pending = [
             pool.apply_async(_seed_job, (bench, share, messages_per_case, seed + i, message_events))
@@ -196,6 +196,16 @@ def seed_cases(
 
 
 _done_queue: Any = None
+
+
+def _close_all_before_fork() -> None:
+    """Close every connection, and every connection pool (psycopg_pool on PostgreSQL): a
+    forked child must not inherit open sockets or the pool's threads."""
+    connections.close_all()
+    for wrapper in connections.all(initialized_only=True):
+        close_pool = getattr(wrapper, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
 
 
 def _init_job(done_queue: Any) -> None:

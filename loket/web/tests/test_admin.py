@@ -135,10 +135,11 @@ def test_only_members_of_the_organisation_can_join_a_team(owner_client, org, out
 # --- API tokens ---------------------------------------------------------------------------------
 
 
-def test_token_secret_is_shown_once(owner_client, org):
-    response = owner_client.post(reverse("web:admin_tokens"), {"name": "Koppeling CRM", "scopes": ["read", "write"]})
-    assert response.status_code == 200
-    secret = response.context["issued"].secret
+def test_token_secret_is_shown_once_and_reloading_creates_nothing(owner_client, org):
+    created = owner_client.post(reverse("web:admin_tokens"), {"name": "Koppeling CRM", "scopes": ["read", "write"]})
+    assert created.status_code == 302  # to a page a reload does not post again
+    response = owner_client.get(created["Location"])
+    secret = response.context["issued"]["secret"]
     assert secret.startswith("lkt_")
     assert secret in response.content.decode()
     assert "no-store" in response["Cache-Control"]
@@ -148,6 +149,7 @@ def test_token_secret_is_shown_once(owner_client, org):
     assert "Koppeling CRM" in again
     assert token.prefix in again
     assert secret not in again
+    assert ApiToken.objects.filter(organization=org).count() == 1
 
 
 def test_token_without_scopes_is_refused(owner_client):
@@ -179,11 +181,12 @@ def test_webhook_secret_is_shown_once(owner_client, org):
         reverse("web:admin_webhooks"),
         {"url": "https://crm.example.nl/hook", "description": "CRM", "event_types": ["case.opened", "case.resolved"]},
     )
-    assert response.status_code == 200
+    assert response.status_code == 302
     endpoint = WebhookEndpoint.objects.get(organization=org)
     assert endpoint.event_types == ["case.opened", "case.resolved"]
-    assert endpoint.secret in response.content.decode()
+    assert endpoint.secret in owner_client.get(response["Location"]).content.decode()
     assert endpoint.secret not in owner_client.get(reverse("web:admin_webhooks")).content.decode()
+    assert WebhookEndpoint.objects.filter(organization=org).count() == 1
 
 
 def test_webhook_form_offers_every_registered_event_type(owner_client):

@@ -169,11 +169,22 @@ def _end_of_day(day: Any) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59))) if day else None
 
 
+# A new secret is shown once, on the page the creating POST redirects to (so reloading that
+# page creates nothing): it waits in the session only until that GET takes it out.
+def _hand_over_secret(request: DeskRequest, key: str, shown: dict[str, str]) -> HttpResponse:
+    request.session[f"shown-once:{key}"] = shown
+    return redirect(request.path)
+
+
+def _take_secret(request: DeskRequest, key: str) -> dict[str, str] | None:
+    shown: dict[str, str] | None = request.session.pop(f"shown-once:{key}", None)
+    return shown
+
+
 @never_cache
 @admin_required
 def tokens(request: DeskRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
-    issued = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         issued = _try(
@@ -185,8 +196,8 @@ def tokens(request: DeskRequest) -> HttpResponse:
             expires_at=_end_of_day(data["expires_on"]),
         )
         if issued:
-            form = TokenForm()
-    context = {"tokens": list_tokens(request.organization), "form": form, "issued": issued}
+            return _hand_over_secret(request, "token", {"secret": issued.secret, "name": issued.token.name})
+    context = {"tokens": list_tokens(request.organization), "form": form, "issued": _take_secret(request, "token")}
     return render(request, "web/admin/tokens.html", context, status=400 if form.errors else 200)
 
 
@@ -205,12 +216,15 @@ def token_revoke(request: DeskRequest, token_id: int) -> HttpResponse:
 @admin_required
 def webhooks(request: DeskRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
-    created = None
     if request.method == "POST" and form.is_valid():
         created = _try(form, check_create_endpoint, membership=request.membership, **form.cleaned_data)
         if created:
-            form = WebhookForm()
-    context = {"endpoints": list_endpoints(request.organization), "form": form, "created": created}
+            return _hand_over_secret(request, "webhook", {"secret": created.secret, "url": created.url})
+    context = {
+        "endpoints": list_endpoints(request.organization),
+        "form": form,
+        "created": _take_secret(request, "webhook"),
+    }
     return render(request, "web/admin/webhooks.html", context, status=400 if form.errors else 200)
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from loket.demo.data import DEMO_PASSWORD, load_demo
+from loket.demo.data import DEMO_MAILBOX, DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):
@@ -18,4 +18,5 @@ class Command(BaseCommand):
         for username, org, role in result.logins:
             self.stdout.write(f"    {username:<8} {role:<24} {org}")
         self.stdout.write(f"  API-sleutel (Woonwinkel): {result.token}")
+        self.stdout.write(f"  E-mail aan {DEMO_MAILBOX} via SMTP op 127.0.0.1:2525 wordt een zaak")
         self.stdout.write("")

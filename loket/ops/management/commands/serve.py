@@ -1,4 +1,5 @@
-"""Run Loket as one process group: the ASGI server, the task worker and the inbound worker.
+"""Run Loket as one process group: the ASGI server, the task worker, the inbound worker and
+the SMTP receiver.
 
 ``make run`` uses this. Ctrl-C (SIGINT) or SIGTERM stops every child and waits for it; if a
 child dies on its own, the others are stopped too, so nothing is left running half-way.
@@ -23,8 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", default="8000")
         parser.add_argument("--workers", type=int, default=1, help="task worker processes")
+        parser.add_argument("--smtp-port", type=int, default=2525, help="the SMTP receiver's port")
 
-    def handle(self, *args: Any, host: str, port: str, workers: int, **options: Any) -> None:
+    def handle(self, *args: Any, host: str, port: str, workers: int, smtp_port: int, **options: Any) -> None:
         python = sys.executable
         commands = [
             [python, "-m", "uvicorn", "loket.asgi:application", "--host", host, "--port", port, "--no-server-header"],
@@ -33,6 +35,7 @@ class Command(BaseCommand):
                 for _ in range(workers)
             ),
             [python, "manage.py", "inbound_worker"],
+            [python, "manage.py", "smtp_receiver", "--host", host, "--port", str(smtp_port)],
         ]
         children = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603
         stopping = False

@@ -1,0 +1,69 @@
+"""E-mail in: store the raw message for its mailbox, and later turn it into a channel-neutral message.
+
+Every way mail arrives (the SMTP receiver, IMAP, a provider's webhook, an import) calls
+``do_accept_email`` with the raw bytes and answers its sender only after it returns: the
+message is stored, once per organisation (idempotent on the Message-ID). The inbound worker
+parses it (``inbound_from_delivery``); what cannot be parsed into a customer's message is
+kept as failed with the reason (the quarantine), raw bytes and all.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from loket.cases.actions import InboundMessage
+from loket.customers.normalize import normalize_identity
+from loket.integrations.actions import Accepted, do_accept_deliveries
+from loket.integrations.base import Rejected
+from loket.integrations.email.parse import message_id_of, parse_email
+from loket.integrations.models import InboundDelivery, Mailbox
+
+
+def find_mailbox(address: str) -> Mailbox | None:
+    """The active mailbox for a recipient address (case-insensitive), with its organisation."""
+    return (
+        Mailbox.objects.select_related("organization").filter(address=address.strip().lower(), is_active=True).first()
+    )
+
+
+def do_accept_email(mailboxes: list[Mailbox], raw: bytes) -> list[Accepted]:
+    """Store a raw e-mail once for each organisation among its recipients' mailboxes."""
+    message_id = message_id_of(raw)
+    per_organization: dict[int, Mailbox] = {}
+    for mailbox in mailboxes:
+        per_organization.setdefault(mailbox.organization_id, mailbox)
+    return do_accept_deliveries(
+        [
+            InboundDelivery(
+                organization_id=mailbox.organization_id,
+                channel="email",
+                external_id=message_id,
+                raw=raw,
+                mailbox=mailbox,
+            )
+            for mailbox in per_organization.values()
+        ]
+    )
+
+
+def inbound_from_delivery(delivery: InboundDelivery) -> InboundMessage:
+    """The registry's parser for channel ``email`` (see loket/integrations/registry.py)."""
+    parsed = parse_email(bytes(delivery.raw or b""))
+    try:
+        address = normalize_identity("email", parsed.from_address)
+    except ValidationError:
+        raise Rejected(f"the sender address {parsed.from_address!r} is not valid") from None
+    mailbox = delivery.mailbox
+    return InboundMessage(
+        channel="email",
+        identity_kind="email",
+        identity_value=address,
+        sender_name=parsed.from_name,
+        subject=parsed.subject,
+        text=parsed.text,
+        html=parsed.html,
+        attachments=parsed.attachments,
+        external_id=delivery.external_id,
+        received_at=delivery.received_at,
+        team_id=mailbox.team_id if mailbox is not None else None,
+    )

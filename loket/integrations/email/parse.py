@@ -1,0 +1,210 @@
+"""Turn a raw e-mail (RFC 5322 bytes) into what Loket stores: text, HTML, attachments, threading ids.
+
+Python's ``email`` package with the modern policy. Real mail is often broken; every step that
+can fail on a bad header, an unknown charset or a torn MIME structure falls back to something
+readable instead of raising. Only a message Loket cannot attribute to anyone (no sender
+address at all) is rejected, with the reason; the caller keeps the raw bytes either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser, BytesParser
+from email.utils import getaddresses, parseaddr
+
+import nh3
+
+from loket.cases.actions import IncomingAttachment
+from loket.integrations.base import Rejected
+
+AUTO_SUBJECT = re.compile(
+    r"^\s*(automatisch antwoord|automatic reply|auto(matic)?[- ]?reply|out of (the )?office|afwezig|"
+    r"abwesenheitsnotiz|autosvar)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class ParsedEmail:
+    message_id: str
+    subject: str
+    from_address: str
+    from_name: str
+    text: str
+    html: str = ""
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    attachments: list[IncomingAttachment] = field(default_factory=list)
+    automatic: bool = False  # an auto-reply, a bounce or bulk mail: never answered automatically
+    defects: list[str] = field(default_factory=list)
+
+
+def message_id_of(raw: bytes) -> str:
+    """The Message-ID, read from the headers only; a stable stand-in when it is missing or broken.
+
+    The stand-in is derived from the bytes, so the same message delivered twice gets the same id
+    (and is stored once).
+    """
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        value = _ids(str(headers.get("Message-ID", "") or ""))
+    except Exception:  # any header Python cannot read: fall back to the stand-in
+        value = []
+    if value:
+        return value[0][:255]
+    return f"<{hashlib.sha256(raw).hexdigest()}@loket.invalid>"
+
+
+def parse_email(raw: bytes) -> ParsedEmail:
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    address, name = _sender(message)
+    if not address:
+        raise Rejected("no sender address (From, Sender, Reply-To and Return-Path are missing or unreadable)")
+    text_part, html_part = _body_part(message, "plain"), _body_part(message, "html")
+    text = _content(text_part) if text_part is not None else ""
+    html = _content(html_part) if html_part is not None else ""
+    if not text.strip() and html.strip():
+        text = html_to_text(html)
+    subject = _header(message, "Subject")
+    return ParsedEmail(
+        message_id=message_id_of(raw),
+        subject=" ".join(subject.split())[:250],
+        from_address=address,
+        from_name=name,
+        text=text,
+        html=html,
+        in_reply_to=_ids(_header(message, "In-Reply-To")),
+        references=_ids(_header(message, "References")),
+        to=_addresses(message, "To"),
+        cc=_addresses(message, "Cc"),
+        attachments=_attachments(message, {id(text_part), id(html_part)}),
+        automatic=_is_automatic(message, subject),
+        defects=sorted({type(defect).__name__ for part in message.walk() for defect in part.defects}),
+    )
+
+
+def html_to_text(html: str) -> str:
+    """Readable text of an HTML body: tags dropped, blocks on their own lines, entities decoded."""
+    html = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", " ", html)
+    html = re.sub(r"(?i)<br\s*/?>|</(p|div|li|tr|h[1-6]|blockquote)\s*>", "\n", html)
+    stripped = html_lib.unescape(nh3.clean(html, tags=set()))
+    lines = (" ".join(line.split()) for line in stripped.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# --- headers -----------------------------------------------------------------------------------
+
+
+def _header(message: Message, name: str) -> str:
+    """A header as text; a header the modern parser cannot read is decoded leniently."""
+    try:
+        value = message.get(name)
+    except Exception:  # a malformed header: decode its raw value ourselves
+        return _raw_header(message, name)
+    return "" if value is None else str(value)
+
+
+def _raw_header(message: Message, name: str) -> str:
+    for key, raw in message.raw_items():
+        if key.lower() == name.lower():
+            try:
+                return str(make_header(decode_header(str(raw))))
+            except Exception:  # undecodable encoded-words: the raw text is still readable
+                return str(raw)
+    return ""
+
+
+def _ids(value: str) -> list[str]:
+    return re.findall(r"<[^<>\s]+>", value)
+
+
+def _sender(message: Message) -> tuple[str, str]:
+    for name in ("From", "Sender", "Reply-To", "Return-Path"):
+        display, address = parseaddr(_header(message, name))
+        if "@" in address:
+            return address.strip().lower(), display.strip()
+    return "", ""
+
+
+def _addresses(message: Message, name: str) -> list[str]:
+    values = [_header(message, name)]
+    return sorted({address.lower() for _display, address in getaddresses(values) if "@" in address})
+
+
+def _is_automatic(message: Message, subject: str) -> bool:
+    auto_submitted = _header(message, "Auto-Submitted").strip().lower()
+    precedence = _header(message, "Precedence").strip().lower()
+    return (
+        (auto_submitted not in ("", "no"))
+        or bool(_header(message, "X-Autoreply"))
+        or bool(_header(message, "X-Autorespond"))
+        or precedence in ("bulk", "junk", "list", "auto_reply")
+        or message.get_content_type() == "multipart/report"
+        or bool(AUTO_SUBJECT.match(subject))
+    )
+
+
+# --- bodies and attachments --------------------------------------------------------------------
+
+
+def _body_part(message: EmailMessage, subtype: str) -> Message | None:
+    try:
+        return message.get_body(preferencelist=(subtype,))
+    except Exception:  # a torn MIME structure: walk it ourselves
+        for part in message.walk():
+            if part.get_content_type() == f"text/{subtype}" and not part.get_filename():
+                return part
+        return None
+
+
+def _content(part: Message) -> str:
+    """The text of a part in whatever charset it claims; undecodable bytes become U+FFFD."""
+    try:
+        content = part.get_content()  # type: ignore[attr-defined]
+    except Exception:  # unknown charset or bad transfer encoding: decode the bytes leniently
+        content = None
+    if isinstance(content, str):
+        return content
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        return payload.decode("utf-8", errors="replace")
+
+
+def _attachments(message: Message, bodies: set[int]) -> list[IncomingAttachment]:
+    result = []
+    for index, part in enumerate(message.walk()):
+        if part.is_multipart() or id(part) in bodies:
+            continue
+        content_type = part.get_content_type()
+        try:
+            filename = part.get_filename() or ""
+        except Exception:
+            filename = ""
+        disposition = (part.get_content_disposition() or "").lower()
+        if content_type.startswith("text/") and not filename and disposition != "attachment":
+            continue  # an alternative text part that is not the chosen body
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            payload = str(part.get_payload() or "").encode("utf-8", errors="replace")
+        extension = {"message/rfc822": ".eml", "text/calendar": ".ics"}.get(content_type, "")
+        result.append(
+            IncomingAttachment(
+                filename=filename or f"bijlage-{index}{extension}",
+                content=payload,
+                content_type=content_type,
+            )
+        )
+    return result
