@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import template
 from django.db.models import TextChoices
-from django.utils.html import format_html
+from django.forms import BoundField
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from loket.accounts.models import Role
@@ -57,3 +59,25 @@ def channel_mark(channel: str) -> SafeString:
     if not channel:
         return format_html('<span class="chan chan--none">{}</span>', "—")
     return format_html('<span class="chan chan--{}">{}</span>', channel, channel_label(channel))
+
+
+@register.simple_tag
+def plain_select(field: BoundField) -> SafeString:
+    """A choice field's ``<select>``, built here instead of by the widget templates.
+
+    Django renders a template per ``<option>``; on the inbox filters (the hottest page, some 60
+    options) that was a fifth of the page's rendering time. Same markup: name, id, the
+    widget's attributes, the selected option.
+    """
+    current = field.value()
+    current = "" if current is None else str(current)
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, " selected" if str(value) == current else "", label)
+            for value, label in field.field.choices  # type: ignore[attr-defined]
+        ),
+    )
+    attrs = flatatt({**field.field.widget.attrs, "name": field.html_name, "id": field.auto_id})
+    return format_html("<select{}>{}</select>", attrs, options)

@@ -69,6 +69,15 @@ def test_filters_narrow_the_list(agent_client, org, agent, team):
     assert numbers == [urgent.number]
 
 
+def test_the_filters_show_what_is_chosen(agent_client, org, agent, team):
+    html = agent_client.get(INBOX, {"view": "open", "priority": "urgent", "team": team.pk}).content.decode()
+    assert '<select id="id_priority" name="priority">' in html
+    assert '<option value="urgent" selected>' in html
+    assert f'<option value="{team.pk}" selected>{team.name}</option>' in html
+    assert '<option value="" selected>' in html  # the other filters: "all"
+    assert f'<option value="{agent.pk}">' in html
+
+
 def test_filter_by_channel_and_status(agent_client, org, agent, team):
     email_case = receive(org, channel="email").case
     receive(org, channel="sms", kind="phone", value="0612345679")
