@@ -23,11 +23,12 @@ def user_memberships(user: User | AnonymousUser) -> list[Membership]:
 
 
 def choose_membership(memberships: list[Membership], organization_id: int | None) -> Membership | None:
-    """The membership of the chosen organisation, else the first; None without any."""
+    """The membership of the chosen organisation, else the one the user joined first (their
+    home organisation, not whichever sorts first by name); None without any."""
     for membership in memberships:
         if membership.organization_id == organization_id:
             return membership
-    return memberships[0] if memberships else None
+    return min(memberships, key=lambda m: (m.created_at, m.pk)) if memberships else None
 
 
 def list_memberships(user: User) -> QuerySet[Membership]:

@@ -109,6 +109,13 @@ def test_switching_organisation_sets_the_session(client, agent, org):
     assert client.get(reverse("web:inbox")).context["organization"] == second
 
 
+def test_without_a_choice_the_desk_opens_in_the_organisation_joined_first(client, agent, org):
+    earlier_in_the_alphabet = OrganizationFactory(name="Aardappelhandel")
+    do_add_member(earlier_in_the_alphabet, agent, Role.AGENT)  # joined after org
+    client.force_login(agent)
+    assert client.get(reverse("web:inbox")).context["organization"] == org
+
+
 def test_switching_to_an_organisation_you_are_not_in_is_not_found(agent_client, other_org):
     response = agent_client.post(reverse("web:switch_organization"), {"organization": other_org.pk})
     assert response.status_code == 404
