@@ -33,7 +33,7 @@ class InboundDelivery(TenantModel):
         null=True, blank=True, help_text="The message as the provider sent it (an e-mail), parsed when processed."
     )
     mailbox = models.ForeignKey(
-        "integrations.Mailbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "integrations.Mailbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

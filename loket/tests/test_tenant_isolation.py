@@ -91,7 +91,11 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
     delivery = do_accept_inbound(
         org, [InboundMessage(channel="api", identity_kind="email", identity_value="jolanda@example.nl", text="Hoi")]
     )[0].delivery
+    from loket.integrations.models import Mailbox
+
+    mailbox = Mailbox.objects.create(organization=org, address="geheim@woonwinkel.example", team=team)
     return {
+        "mailbox_id": mailbox.pk,
         "delivery_id": delivery.pk,
         "case_id": result.message.case_id,
         "attachment_id": result.message.attachments.get().pk,

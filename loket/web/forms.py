@@ -212,6 +212,17 @@ class TokenForm(forms.Form):
     expires_on = forms.DateField(label=_("Verloopt op"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class MailboxForm(forms.Form):
+    address = forms.EmailField(label=_("Adres"), max_length=254)
+    team = forms.TypedChoiceField(label=_("Team voor nieuwe zaken"), coerce=int, empty_value=None, required=False)
+    sender_name = forms.CharField(label=_("Afzendernaam"), max_length=120, required=False)
+    signature = forms.CharField(label=_("Handtekening"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, data: Any = None, *, teams: Iterable[Team]) -> None:
+        super().__init__(data)
+        set_choices(self, "team", EMPTY + team_choices(teams))
+
+
 class WebhookForm(forms.Form):
     url = forms.URLField(label=_("Adres (URL)"), max_length=500, assume_scheme="https")
     description = forms.CharField(label=_("Omschrijving"), max_length=200, required=False)

@@ -15,6 +15,7 @@ from loket.accounts.models import Membership
 from loket.cases.actions import InboundMessage, IncomingAttachment, do_receive_message
 from loket.cases.models import Case, Message
 from loket.customers.actions import do_create_customer
+from loket.integrations.models import Mailbox
 from loket.web import urls as web_urls
 from loket.webhooks.actions import do_create_endpoint
 
@@ -46,6 +47,7 @@ def objects(org, owner, agent, team, customer, case, settings, tmp_path):
         "team": team,
         "token": do_create_token(org, "Woonwinkel CRM", ["read"], actor=owner).token,
         "endpoint": do_create_endpoint(org, url="https://crm.woonwinkel.nl/hook", event_types=["*"]),
+        "mailbox": Mailbox.objects.create(organization=org, address="service@crm.woonwinkel.nl", team=team),
     }
 
 
@@ -72,6 +74,7 @@ ROUTES = [
     ("web:admin_token_revoke", ["token"], "post", {}),
     ("web:admin_webhook", ["endpoint"], "get", None),
     ("web:admin_webhook_delete", ["endpoint"], "post", {}),
+    ("web:admin_mailbox_active", ["mailbox"], "post", {"active": "0"}),
 ]
 
 
@@ -102,6 +105,8 @@ def test_outsider_requests_change_nothing(outsider_client, objects):
     objects["token"].refresh_from_db()
     assert objects["token"].revoked_at is None
     assert objects["endpoint"].__class__.objects.filter(pk=objects["endpoint"].pk).exists()
+    objects["mailbox"].refresh_from_db()
+    assert objects["mailbox"].is_active
 
 
 def test_outsider_inbox_and_lists_show_nothing_of_the_other_organisation(outsider_client, objects):

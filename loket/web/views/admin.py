@@ -39,11 +39,14 @@ from loket.accounts.selectors import (
     list_teams,
     list_tokens,
 )
+from loket.integrations.email.actions import check_create_mailbox, check_set_mailbox_active
+from loket.integrations.selectors import access_mailbox, list_mailboxes
 from loket.web.access import DeskRequest, admin_required
 from loket.web.forms import (
     ActiveForm,
     AddMemberForm,
     CreateMemberForm,
+    MailboxForm,
     RoleForm,
     TeamForm,
     TeamMembersForm,
@@ -242,3 +245,39 @@ def webhook_delete(request: DeskRequest, endpoint_id: int) -> HttpResponse:
     check_delete_endpoint(request.membership, endpoint)
     messages.success(request, _("Webhook %(url)s is verwijderd.") % {"url": endpoint.url})
     return redirect("web:admin_webhooks")
+
+
+# --- Mailboxes ----------------------------------------------------------------------------------
+
+
+@admin_required
+def mailboxes(request: DeskRequest) -> HttpResponse:
+    teams = {team.pk: team for team in list_teams(request.organization)}
+    form = MailboxForm(request.POST or None, teams=teams.values())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        created = _try(
+            form,
+            check_create_mailbox,
+            membership=request.membership,
+            address=data["address"],
+            team=teams.get(data["team"]),
+            sender_name=data["sender_name"],
+            signature=data["signature"],
+        )
+        if created:
+            messages.success(request, _("Mailbox %(address)s toegevoegd.") % {"address": created.address})
+            return redirect("web:admin_mailboxes")
+    context = {"mailboxes": list_mailboxes(request.organization), "form": form}
+    return render(request, "web/admin/mailboxes.html", context, status=400 if form.errors else 200)
+
+
+@admin_required
+@require_POST
+def mailbox_active(request: DeskRequest, mailbox_id: int) -> HttpResponse:
+    mailbox = access_mailbox(request.organization, mailbox_id)
+    active = request.POST.get("active") == "1"
+    check_set_mailbox_active(request.membership, mailbox, active)
+    done = _("Mailbox %(address)s ontvangt weer e-mail.") if active else _("Mailbox %(address)s is uitgeschakeld.")
+    messages.success(request, done % {"address": mailbox.address})
+    return redirect("web:admin_mailboxes")

@@ -1,0 +1,30 @@
+"""Reads of channel configuration and inbound traffic, scoped to one organisation."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from loket.accounts.models import Organization
+from loket.integrations.models import InboundDelivery, Mailbox
+
+
+def list_mailboxes(organization: Organization) -> QuerySet[Mailbox]:
+    """The organisation's mailboxes with their queue: stored messages not yet on a case, and
+    quarantined ones (failed), counted in the same query."""
+    return (
+        Mailbox.objects.for_org(organization)
+        .select_related("team")
+        .annotate(
+            pending=Count("deliveries", filter=Q(deliveries__status=InboundDelivery.Status.PENDING)),
+            failed=Count("deliveries", filter=Q(deliveries__status=InboundDelivery.Status.FAILED)),
+        )
+        .order_by("address")
+    )
+
+
+def access_mailbox(organization: Organization, mailbox_id: int | str) -> Mailbox:
+    try:
+        return Mailbox.objects.for_org(organization).get(pk=int(mailbox_id))
+    except (Mailbox.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,68 @@
+"""Admins manage the organisation's mailboxes; each shows its queue and quarantine."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from loket.integrations.email.inbound import do_accept_email, find_mailbox
+from loket.integrations.models import InboundDelivery, Mailbox
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("web:admin_mailboxes")
+
+
+def test_admin_adds_a_mailbox_for_a_team(owner_client, org, team):
+    response = owner_client.post(
+        URL, {"address": "Service@Woonwinkel.example", "team": team.pk, "sender_name": "Woonwinkel"}
+    )
+    assert response.status_code == 302
+    mailbox = Mailbox.objects.get()
+    assert (mailbox.organization, mailbox.address, mailbox.team) == (org, "service@woonwinkel.example", team)
+    html = owner_client.get(URL).content.decode()
+    assert "service@woonwinkel.example" in html
+    assert team.name in html
+
+
+def test_an_address_in_use_anywhere_is_refused_with_a_clear_error(owner_client, other_org):
+    Mailbox.objects.create(organization=other_org, address="info@gedeeld.example")
+    response = owner_client.post(URL, {"address": "INFO@gedeeld.example"})
+    assert response.status_code == 400
+    assert "al in gebruik" in response.content.decode()
+    assert Mailbox.objects.count() == 1
+
+
+def test_the_list_shows_what_waits_and_what_is_quarantined(owner_client, org, team):
+    mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example", team=team)
+    do_accept_email([mailbox], b"From: a@example.nl\r\nMessage-ID: <1@x>\r\n\r\nHoi\r\n")
+    do_accept_email([mailbox], b"To: service@woonwinkel.example\r\nMessage-ID: <2@x>\r\n\r\n?\r\n")
+    InboundDelivery.objects.filter(external_id="<2@x>").update(status=InboundDelivery.Status.FAILED)
+    html = owner_client.get(URL).content.decode()
+    assert 'data-testid="mailbox-pending">1<' in html
+    assert 'data-testid="mailbox-failed">1<' in html
+
+
+def test_a_switched_off_mailbox_takes_no_mail_until_switched_on(owner_client, org):
+    mailbox = Mailbox.objects.create(organization=org, address="oud@woonwinkel.example")
+    owner_client.post(reverse("web:admin_mailbox_active", args=[mailbox.pk]), {"active": "0"})
+    assert find_mailbox("oud@woonwinkel.example") is None
+    owner_client.post(reverse("web:admin_mailbox_active", args=[mailbox.pk]), {"active": "1"})
+    assert find_mailbox("OUD@woonwinkel.example") == mailbox
+
+
+def test_agents_cannot_manage_mailboxes(agent_client, org):
+    mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example")
+    assert agent_client.get(URL).status_code == 403
+    assert agent_client.post(URL, {"address": "x@woonwinkel.example"}).status_code == 403
+    assert agent_client.post(reverse("web:admin_mailbox_active", args=[mailbox.pk]), {"active": "0"}).status_code == 403
+    assert Mailbox.objects.get().is_active
+
+
+def test_a_team_of_another_organisation_cannot_be_chosen(owner_client, other_org):
+    from loket.accounts.models import Team
+
+    foreign = Team.objects.create(organization=other_org, name="Vreemd")
+    response = owner_client.post(URL, {"address": "x@woonwinkel.example", "team": foreign.pk})
+    assert response.status_code == 400
+    assert Mailbox.objects.count() == 0
