@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,6 +65,10 @@ class InboundMessage:
     attachments: list[IncomingAttachment] = field(default_factory=list)
     received_at: datetime | None = None
     team_id: int | None = None  # the team a new case goes to (a mailbox's); else the default team
+    # Threading: provider ids of earlier messages this one answers (e-mail In-Reply-To and
+    # References), and a case number the customer quoted (the subject's "[Z-2026-000123]").
+    thread_ids: list[str] = field(default_factory=list)
+    case_number: str = ""
 
     def __post_init__(self) -> None:
         # NUL characters arrive in real traffic (broken mail, a client's bug) and PostgreSQL
@@ -96,6 +102,8 @@ class InboundMessage:
             ],
             "received_at": self.received_at.isoformat() if self.received_at else None,
             "team_id": self.team_id,
+            "thread_ids": self.thread_ids,
+            "case_number": self.case_number,
         }
 
     @classmethod
@@ -328,16 +336,17 @@ def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMe
             [(inbounds[i].identity_kind, inbounds[i].identity_value, inbounds[i].sender_name) for i in fresh],
         )
         senders = [(inbounds[i], identity) for i, identity in zip(fresh, identities, strict=True)]
-        case_of = _open_cases_for(organization, senders)
+        case_for = _cases_for(organization, senders)
         contacts = _open_contacts_for(
-            organization, [(case_of[identity.customer_id], inbound.channel, identity) for inbound, identity in senders]
+            organization,
+            [(case, inbound.channel, identity) for (inbound, identity), case in zip(senders, case_for, strict=True)],
         )
         messages = Message.objects.bulk_create(
             [
                 Message(
                     organization=organization,
-                    case=case_of[identity.customer_id],
-                    contact=contacts[(case_of[identity.customer_id].pk, inbounds[i].channel)],
+                    case=case,
+                    contact=contacts[(case.pk, inbounds[i].channel)],
                     kind=Message.Kind.INBOUND,
                     channel=inbounds[i].channel,
                     identity=identity,
@@ -346,7 +355,7 @@ def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMe
                     external_id=inbounds[i].external_id[:255],
                     created_at=inbounds[i].received_at or now,
                 )
-                for i, identity in zip(fresh, identities, strict=True)
+                for i, identity, case in zip(fresh, identities, case_for, strict=True)
             ]
         )
         touched: dict[int, Case] = {}
@@ -363,7 +372,15 @@ def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMe
         # Every case here is locked: selected FOR UPDATE, or created in this transaction.
         update_rows(
             list(touched.values()),
-            ["updated_at", "last_message_at", "last_inbound_channel", "message_count", "contact_count", "status"],
+            [
+                "updated_at",
+                "last_message_at",
+                "last_inbound_channel",
+                "message_count",
+                "contact_count",
+                "status",
+                "resolved_at",
+            ],
         )
         record_events(
             [
@@ -385,27 +402,106 @@ def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMe
     return results
 
 
-def _open_cases_for(organization: Organization, senders: list[tuple[InboundMessage, Identity]]) -> dict[int, Case]:
-    """Customer id → the open case (locked) a message goes to; new cases for customers with none."""
+def _cases_for(organization: Organization, senders: list[tuple[InboundMessage, Identity]]) -> list[Case]:
+    """The case (locked) each message goes to, in the order of ``senders``.
+
+    A message that answers an earlier one (its thread ids name a message of a case) goes to that
+    case, whoever sends it: those ids are only known to who received the earlier message. A
+    case number in the subject counts when the sender is that case's customer. A resolved case
+    a message goes to is reopened. Otherwise: the customer's open case, or a new case.
+    """
+    threaded = _threaded_case_ids(organization, senders)
     customer_ids = {identity.customer_id for _inbound, identity in senders}
     case_of: dict[int, Case] = {}
+    by_id: dict[int, Case] = {}
     # Locked in primary-key order, as every transaction that locks several cases does, so that
     # two workers with overlapping batches wait for each other instead of deadlocking.
     for case in (
         Case.objects.for_org(organization)
         .select_for_update()
-        .filter(customer_id__in=customer_ids, status__in=Case.OPEN_STATUSES)
+        .filter(
+            Q(customer_id__in=customer_ids, status__in=Case.OPEN_STATUSES)
+            | Q(pk__in=set(threaded.values()), status__in=[*Case.OPEN_STATUSES, Case.Status.RESOLVED])
+        )
         .order_by("pk")
     ):
-        latest = case_of.get(case.customer_id)
-        if latest is None or case.updated_at >= latest.updated_at:
-            case_of[case.customer_id] = case
+        by_id[case.pk] = case
+        if case.status in Case.OPEN_STATUSES:
+            latest = case_of.get(case.customer_id)
+            if latest is None or case.updated_at >= latest.updated_at:
+                case_of[case.customer_id] = case
+    chosen: dict[int, Case] = {}
+    reopened: list[Case] = []
+    for index in range(len(senders)):
+        case = by_id.get(threaded.get(index, 0))
+        if case is not None:
+            if case.status == Case.Status.RESOLVED:
+                case.status = Case.Status.OPEN
+                case.resolved_at = None
+                reopened.append(case)
+            chosen[index] = case
+    record_events(
+        [
+            build_event(organization, "case.reopened", actor=None, case=case, data={"number": case.number})
+            for case in reopened
+        ]
+    )
+    new_cases = _new_cases(organization, senders, case_of, chosen)
+    return [
+        chosen.get(index) or case_of.get(identity.customer_id) or new_cases[identity.customer_id]
+        for index, (_inbound, identity) in enumerate(senders)
+    ]
+
+
+CASE_NUMBER_IN_SUBJECT = re.compile(r"\[([A-Z][A-Z0-9]{0,9}-\d{4}-\d{6})\]")
+
+
+def _threaded_case_ids(organization: Organization, senders: list[tuple[InboundMessage, Identity]]) -> dict[int, int]:
+    """Sender index → the id of the case its thread ids or quoted case number point to."""
+    thread_ids = {tid for inbound, _identity in senders for tid in inbound.thread_ids}
+    numbers = {inbound.case_number for inbound, _identity in senders if inbound.case_number}
+    by_thread: dict[str, int] = {}
+    if thread_ids:
+        by_thread = dict(
+            Message.objects.for_org(organization)
+            .filter(external_id__in=thread_ids)
+            .values_list("external_id", "case_id")
+        )
+    by_number: dict[str, tuple[int, int]] = {}
+    if numbers:
+        by_number = {
+            number: (pk, customer_id)
+            for pk, number, customer_id in Case.objects.for_org(organization)
+            .filter(number__in=numbers)
+            .values_list("pk", "number", "customer_id")
+        }
+    result: dict[int, int] = {}
+    for index, (inbound, identity) in enumerate(senders):
+        # The most recent reference first: In-Reply-To, then References from the end.
+        for tid in inbound.thread_ids:
+            if tid in by_thread:
+                result[index] = by_thread[tid]
+                break
+        else:
+            found = by_number.get(inbound.case_number)
+            if found is not None and found[1] == identity.customer_id:
+                result[index] = found[0]
+    return result
+
+
+def _new_cases(
+    organization: Organization,
+    senders: list[tuple[InboundMessage, Identity]],
+    case_of: dict[int, Case],
+    chosen: dict[int, Case],
+) -> dict[int, Case]:
+    """Customer id → a new case, for customers with a message that has no case to go to."""
     first_messages: dict[int, InboundMessage] = {}
-    for inbound, identity in senders:
-        if identity.customer_id not in case_of:
+    for index, (inbound, identity) in enumerate(senders):
+        if index not in chosen and identity.customer_id not in case_of:
             first_messages.setdefault(identity.customer_id, inbound)
     if not first_messages:
-        return case_of
+        return {}
     default_team = _default_team(organization)
     numbers = next_case_numbers(organization, len(first_messages))
     new_cases = Case.objects.bulk_create(
@@ -435,9 +531,7 @@ def _open_cases_for(organization: Organization, senders: list[tuple[InboundMessa
             for case, inbound in zip(new_cases, first_messages.values(), strict=True)
         ]
     )
-    for case in new_cases:
-        case_of[case.customer_id] = case
-    return case_of
+    return {case.customer_id: case for case in new_cases}
 
 
 def _subject_of(inbound: InboundMessage) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from loket.cases.actions import InboundMessage
+from loket.cases.actions import CASE_NUMBER_IN_SUBJECT, InboundMessage
 from loket.customers.normalize import normalize_identity
 from loket.integrations.actions import Accepted, do_accept_deliveries
 from loket.integrations.base import Rejected
@@ -66,4 +66,12 @@ def inbound_from_delivery(delivery: InboundDelivery) -> InboundMessage:
         external_id=delivery.external_id,
         received_at=delivery.received_at,
         team_id=mailbox.team_id if mailbox is not None else None,
+        # In-Reply-To first, then References from the most recent: the first known one wins.
+        thread_ids=list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))[:50],
+        case_number=_case_number(parsed.subject),
     )
+
+
+def _case_number(subject: str) -> str:
+    match = CASE_NUMBER_IN_SUBJECT.search(subject)
+    return match.group(1) if match else ""
