@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from loket.accounts.models import Organization
+from loket.accounts.models import Membership, Organization
 from loket.cases.actions import InboundMessage, do_receive_message, do_receive_messages
 from loket.customers.normalize import normalize_identity
 from loket.integrations.models import InboundDelivery
@@ -263,3 +263,14 @@ def _failed(delivery: InboundDelivery, error: Exception, now: datetime) -> None:
     else:
         delivery.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS * 2 ** (delivery.attempts - 1))
         logger.warning("inbound delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, delivery.error)
+
+
+def check_retry_delivery(membership: Membership, delivery: InboundDelivery) -> InboundDelivery:
+    """Put a failed delivery back in the queue (after a fix): the inbound worker tries it again."""
+    if not membership.is_admin or delivery.organization_id != membership.organization_id:
+        raise PermissionDenied
+    delivery.status = InboundDelivery.Status.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+    return delivery

@@ -28,3 +28,25 @@ def access_mailbox(organization: Organization, mailbox_id: int | str) -> Mailbox
         return Mailbox.objects.for_org(organization).get(pk=int(mailbox_id))
     except (Mailbox.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def list_quarantine(organization: Organization) -> QuerySet[InboundDelivery]:
+    """Inbound messages that could not be put on a case, newest first (without their bytes)."""
+    return (
+        InboundDelivery.objects.for_org(organization)
+        .filter(status=InboundDelivery.Status.FAILED)
+        .select_related("mailbox")
+        .defer("raw", "payload")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def access_quarantined(organization: Organization, delivery_id: int | str) -> InboundDelivery:
+    try:
+        return (
+            InboundDelivery.objects.for_org(organization)
+            .filter(status=InboundDelivery.Status.FAILED)
+            .get(pk=int(delivery_id))
+        )
+    except (InboundDelivery.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

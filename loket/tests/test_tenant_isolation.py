@@ -94,6 +94,8 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
     from loket.integrations.models import Mailbox
 
     mailbox = Mailbox.objects.create(organization=org, address="geheim@woonwinkel.example", team=team)
+    delivery.status = "failed"
+    delivery.save(update_fields=["status"])
     return {
         "mailbox_id": mailbox.pk,
         "delivery_id": delivery.pk,

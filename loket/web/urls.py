@@ -50,6 +50,11 @@ urlpatterns = [
     path("beheer/sleutels/<int:token_id>/intrekken/", admin.token_revoke, name="admin_token_revoke"),
     path("beheer/mailboxen/", admin.mailboxes, name="admin_mailboxes"),
     path("beheer/mailboxen/<int:mailbox_id>/actief/", admin.mailbox_active, name="admin_mailbox_active"),
+    path("beheer/quarantaine/", admin.quarantine, name="admin_quarantine"),
+    path(
+        "beheer/quarantaine/<int:delivery_id>/origineel/", admin.quarantine_download, name="admin_quarantine_download"
+    ),
+    path("beheer/quarantaine/<int:delivery_id>/opnieuw/", admin.quarantine_retry, name="admin_quarantine_retry"),
     path("beheer/webhooks/", admin.webhooks, name="admin_webhooks"),
     path("beheer/webhooks/<int:endpoint_id>/", admin.webhook_detail, name="admin_webhook"),
     path("beheer/webhooks/<int:endpoint_id>/verwijderen/", admin.webhook_delete, name="admin_webhook_delete"),

@@ -69,8 +69,9 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if not address:
         raise Rejected("no sender address (From, Sender, Reply-To and Return-Path are missing or unreadable)")
     text_part, html_part = _body_part(message, "plain"), _body_part(message, "html")
-    text = _content(text_part) if text_part is not None else ""
-    html = _content(html_part) if html_part is not None else ""
+    # Line ends as the agent's screen wants them: the wire's CRLF (and a lone CR) become LF.
+    text = _newlines(_content(text_part)) if text_part is not None else ""
+    html = _newlines(_content(html_part)) if html_part is not None else ""
     if not text.strip() and html.strip():
         text = html_to_text(html)
     subject = _header(message, "Subject")
@@ -89,6 +90,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
         automatic=_is_automatic(message, subject),
         defects=sorted({type(defect).__name__ for part in message.walk() for defect in part.defects}),
     )
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def html_to_text(html: str) -> str:

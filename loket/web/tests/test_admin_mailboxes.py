@@ -66,3 +66,34 @@ def test_a_team_of_another_organisation_cannot_be_chosen(owner_client, other_org
     response = owner_client.post(URL, {"address": "x@woonwinkel.example", "team": foreign.pk})
     assert response.status_code == 400
     assert Mailbox.objects.count() == 0
+
+
+def test_admin_sees_the_quarantine_downloads_the_original_and_retries_it(owner_client, org, team):
+    from loket.integrations.actions import do_process_pending
+
+    mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example", team=team)
+    raw = b"To: service@woonwinkel.example\r\nSubject: Zonder afzender\r\nMessage-ID: <q1@x>\r\n\r\nWie ben ik?\r\n"
+    do_accept_email([mailbox], raw)
+    do_process_pending()
+    delivery = InboundDelivery.objects.get()
+    assert delivery.status == "failed"
+
+    html = owner_client.get(reverse("web:admin_quarantine")).content.decode()
+    assert "no sender address" in html
+    assert "service@woonwinkel.example" in html
+
+    download = owner_client.get(reverse("web:admin_quarantine_download", args=[delivery.pk]))
+    assert download.content == raw
+    assert download["Content-Type"] == "message/rfc822"
+    assert download["Content-Disposition"].startswith("attachment;")
+
+    owner_client.post(reverse("web:admin_quarantine_retry", args=[delivery.pk]))
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+    do_process_pending()  # still no sender: back in quarantine, with its reason
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+
+
+def test_agents_do_not_see_the_quarantine(agent_client):
+    assert agent_client.get(reverse("web:admin_quarantine")).status_code == 403

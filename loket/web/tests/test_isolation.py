@@ -15,7 +15,7 @@ from loket.accounts.models import Membership
 from loket.cases.actions import InboundMessage, IncomingAttachment, do_receive_message
 from loket.cases.models import Case, Message
 from loket.customers.actions import do_create_customer
-from loket.integrations.models import Mailbox
+from loket.integrations.models import InboundDelivery, Mailbox
 from loket.web import urls as web_urls
 from loket.webhooks.actions import do_create_endpoint
 
@@ -48,6 +48,9 @@ def objects(org, owner, agent, team, customer, case, settings, tmp_path):
         "token": do_create_token(org, "Woonwinkel CRM", ["read"], actor=owner).token,
         "endpoint": do_create_endpoint(org, url="https://crm.woonwinkel.nl/hook", event_types=["*"]),
         "mailbox": Mailbox.objects.create(organization=org, address="service@crm.woonwinkel.nl", team=team),
+        "quarantined": InboundDelivery.objects.create(
+            organization=org, channel="email", external_id="<q@x>", raw=b"Subject: Jolanda\r\n\r\n?", status="failed"
+        ),
     }
 
 
@@ -75,6 +78,8 @@ ROUTES = [
     ("web:admin_webhook", ["endpoint"], "get", None),
     ("web:admin_webhook_delete", ["endpoint"], "post", {}),
     ("web:admin_mailbox_active", ["mailbox"], "post", {"active": "0"}),
+    ("web:admin_quarantine_download", ["quarantined"], "get", None),
+    ("web:admin_quarantine_retry", ["quarantined"], "post", {}),
 ]
 
 
@@ -107,6 +112,8 @@ def test_outsider_requests_change_nothing(outsider_client, objects):
     assert objects["endpoint"].__class__.objects.filter(pk=objects["endpoint"].pk).exists()
     objects["mailbox"].refresh_from_db()
     assert objects["mailbox"].is_active
+    objects["quarantined"].refresh_from_db()
+    assert objects["quarantined"].status == "failed"
 
 
 def test_outsider_inbox_and_lists_show_nothing_of_the_other_organisation(outsider_client, objects):

@@ -6,6 +6,7 @@ made them, and never again.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time
 from typing import Any
 
@@ -39,8 +40,9 @@ from loket.accounts.selectors import (
     list_teams,
     list_tokens,
 )
+from loket.integrations.actions import check_retry_delivery
 from loket.integrations.email.actions import check_create_mailbox, check_set_mailbox_active
-from loket.integrations.selectors import access_mailbox, list_mailboxes
+from loket.integrations.selectors import access_mailbox, access_quarantined, list_mailboxes, list_quarantine
 from loket.web.access import DeskRequest, admin_required
 from loket.web.forms import (
     ActiveForm,
@@ -54,6 +56,7 @@ from loket.web.forms import (
     WebhookForm,
     apply_errors,
 )
+from loket.web.paging import CappedPaginator
 from loket.webhooks.actions import check_create_endpoint, check_delete_endpoint
 from loket.webhooks.selectors import access_endpoint, list_deliveries, list_endpoints
 
@@ -281,3 +284,35 @@ def mailbox_active(request: DeskRequest, mailbox_id: int) -> HttpResponse:
     done = _("Mailbox %(address)s ontvangt weer e-mail.") if active else _("Mailbox %(address)s is uitgeschakeld.")
     messages.success(request, done % {"address": mailbox.address})
     return redirect("web:admin_mailboxes")
+
+
+# --- Quarantine -------------------------------------------------------------------------------
+
+
+@admin_required
+def quarantine(request: DeskRequest) -> HttpResponse:
+    page = CappedPaginator(list_quarantine(request.organization), 50).get_page(request.GET.get("page"))
+    return render(request, "web/admin/quarantine.html", {"page": page})
+
+
+@admin_required
+def quarantine_download(request: DeskRequest, delivery_id: int) -> HttpResponse:
+    """The message exactly as it arrived: the raw e-mail, or the JSON a channel delivered."""
+    delivery = access_quarantined(request.organization, delivery_id)
+    if delivery.raw is not None:
+        body, content_type, extension = bytes(delivery.raw), "message/rfc822", "eml"
+    else:
+        body = json.dumps(delivery.payload, ensure_ascii=False, indent=1).encode()
+        content_type, extension = "application/json", "json"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="loket-{delivery.pk}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@admin_required
+@require_POST
+def quarantine_retry(request: DeskRequest, delivery_id: int) -> HttpResponse:
+    delivery = check_retry_delivery(request.membership, access_quarantined(request.organization, delivery_id))
+    messages.success(request, _("Bericht %(id)s wordt opnieuw verwerkt.") % {"id": delivery.pk})
+    return redirect("web:admin_quarantine")
