@@ -220,7 +220,7 @@ class MailboxForm(forms.Form):
 
     def __init__(self, data: Any = None, *, teams: Iterable[Team]) -> None:
         super().__init__(data)
-        set_choices(self, "team", EMPTY + team_choices(teams))
+        set_choices(self, "team", [("", _("Het standaardteam van de organisatie")), *team_choices(teams)])
 
 
 class WebhookForm(forms.Form):
