@@ -69,6 +69,9 @@ class InboundMessage:
     # References), and a case number the customer quoted (the subject's "[Z-2026-000123]").
     thread_ids: list[str] = field(default_factory=list)
     case_number: str = ""
+    # Sent by a machine (an out-of-office reply, a bounce, bulk mail): stored, but it never
+    # reopens a resolved case by itself and is never answered automatically.
+    automatic: bool = False
 
     def __post_init__(self) -> None:
         # NUL characters arrive in real traffic (broken mail, a client's bug) and PostgreSQL
@@ -104,6 +107,7 @@ class InboundMessage:
             "team_id": self.team_id,
             "thread_ids": self.thread_ids,
             "case_number": self.case_number,
+            "automatic": self.automatic,
         }
 
     @classmethod
@@ -432,10 +436,10 @@ def _cases_for(organization: Organization, senders: list[tuple[InboundMessage, I
                 case_of[case.customer_id] = case
     chosen: dict[int, Case] = {}
     reopened: list[Case] = []
-    for index in range(len(senders)):
+    for index, (inbound, _identity) in enumerate(senders):
         case = by_id.get(threaded.get(index, 0))
         if case is not None:
-            if case.status == Case.Status.RESOLVED:
+            if case.status == Case.Status.RESOLVED and not inbound.automatic:
                 case.status = Case.Status.OPEN
                 case.resolved_at = None
                 reopened.append(case)

@@ -69,6 +69,7 @@ def inbound_from_delivery(delivery: InboundDelivery) -> InboundMessage:
         # In-Reply-To first, then References from the most recent: the first known one wins.
         thread_ids=list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))[:50],
         case_number=_case_number(parsed.subject),
+        automatic=parsed.automatic,
     )
 
 

@@ -86,3 +86,19 @@ def test_a_reply_to_a_closed_case_opens_a_new_one(mailbox):
     )
     assert reply.case != first.case
     assert reply.case.status == Case.Status.NEW
+
+
+def test_an_out_of_office_reply_is_stored_on_the_case_but_does_not_reopen_it(mailbox, agent):
+    first = mail(mailbox, sender="jolanda@example.nl", message_id="<1@example.nl>")
+    do_resolve_case(first.case, actor=agent)
+    auto = mail(
+        mailbox,
+        sender="jolanda@example.nl",
+        message_id="<2@example.nl>",
+        subject="Automatisch antwoord: Bank",
+        extra="In-Reply-To: <1@example.nl>\r\nAuto-Submitted: auto-replied\r\n",
+        text="Ik ben tot maandag afwezig.",
+    )
+    assert auto.case == first.case
+    assert Case.objects.get(pk=first.case_id).status == Case.Status.RESOLVED
+    assert not Event.objects.filter(case=first.case, type="case.reopened").exists()
