@@ -72,6 +72,7 @@ class InboundMessage:
     # Sent by a machine (an out-of-office reply, a bounce, bulk mail): stored, but it never
     # reopens a resolved case by itself and is never answered automatically.
     automatic: bool = False
+    cc: list[str] = field(default_factory=list)  # other recipients (e-mail), kept on the message
 
     def __post_init__(self) -> None:
         # NUL characters arrive in real traffic (broken mail, a client's bug) and PostgreSQL
@@ -108,6 +109,7 @@ class InboundMessage:
             "thread_ids": self.thread_ids,
             "case_number": self.case_number,
             "automatic": self.automatic,
+            "cc": self.cc,
         }
 
     @classmethod
@@ -357,6 +359,7 @@ def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMe
                     text=inbounds[i].text,
                     html=sanitize_html(inbounds[i].html),
                     external_id=inbounds[i].external_id[:255],
+                    cc=inbounds[i].cc[:50],
                     created_at=inbounds[i].received_at or now,
                 )
                 for i, identity, case in zip(fresh, identities, case_for, strict=True)

@@ -153,6 +153,7 @@ class Message(TenantModel):
     text = models.TextField(_("tekst"), blank=True)
     html = models.TextField(_("opgemaakte tekst"), blank=True, help_text=_("Altijd gesaneerd (nh3)."))
     external_id = models.CharField(_("bericht-id van de aanbieder"), max_length=255, blank=True)
+    cc = models.JSONField(_("cc"), default=list, blank=True, help_text=_("Andere ontvangers (e-mail)."))
     delivery_status = models.CharField(max_length=10, choices=Delivery.choices, blank=True, default="")
     delivery_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -138,7 +138,7 @@ class TimelineEntry:
 def list_messages(case: Case) -> QuerySet[Message]:
     return (
         Message.objects.filter(case=case)
-        .select_related("author", "identity")
+        .select_related("author", "identity__customer")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .order_by("created_at", "id")
     )

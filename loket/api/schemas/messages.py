@@ -34,6 +34,7 @@ class MessageOut(Schema):
     author: Ref | None
     identity: IdentityRef | None
     external_id: str
+    cc: list[str] = Field(description="Other recipients of an inbound e-mail.")
     delivery_status: str = Field(description="Outbound only: queued, sent, delivered or failed.")
     delivery_error: str
     created_at: datetime

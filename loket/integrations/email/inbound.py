@@ -70,6 +70,7 @@ def inbound_from_delivery(delivery: InboundDelivery) -> InboundMessage:
         thread_ids=list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))[:50],
         case_number=_case_number(parsed.subject),
         automatic=parsed.automatic,
+        cc=parsed.cc,
     )
 
 

@@ -102,3 +102,25 @@ def test_an_out_of_office_reply_is_stored_on_the_case_but_does_not_reopen_it(mai
     assert auto.case == first.case
     assert Case.objects.get(pk=first.case_id).status == Case.Status.RESOLVED
     assert not Event.objects.filter(case=first.case, type="case.reopened").exists()
+
+
+def test_a_colleague_in_cc_replying_stays_on_the_case_under_their_own_name(mailbox, client, agent, org):
+    first = mail(
+        mailbox,
+        sender="Jolanda de Vries <jolanda@example.nl>",
+        message_id="<1@example.nl>",
+        extra="Cc: Piet de Vries <piet@example.nl>, archief@example.nl\r\n",
+    )
+    assert first.cc == ["archief@example.nl", "piet@example.nl"]
+    reply = mail(
+        mailbox,
+        sender="Piet de Vries <piet@example.nl>",
+        message_id="<2@example.nl>",
+        extra="In-Reply-To: <1@example.nl>\r\n",
+    )
+    assert reply.case == first.case
+
+    client.force_login(agent)
+    html = client.get(f"/zaken/{first.case_id}/").content.decode()
+    assert 'Piet de Vries <span class="muted">&lt;piet@example.nl&gt;' in html
+    assert "archief@example.nl, piet@example.nl" in html
