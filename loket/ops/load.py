@@ -260,6 +260,7 @@ MESSAGE_COLUMNS = (
     "external_id",
     "delivery_status",
     "delivery_error",
+    "cc",
     "created_at",
 )
 EVENT_COLUMNS = ("organization_id", "type", "actor_id", "case_id", "customer_id", "data", "created_at")
@@ -412,6 +413,7 @@ def _seed_chunk(
                     f"seed-{case.pk}-{j}" if inbound else "",
                     Message.Delivery.DELIVERED if kind == Message.Kind.OUTBOUND else "",
                     "",
+                    [],
                     case.created_at + span * j,
                 )
             )
