@@ -390,7 +390,7 @@ def _seed_chunk(
         contacts_of.setdefault(contact.case_id, []).append(contact)
 
     # 4. Messages and the events the actions record with them.
-    message_rows = []
+    message_rows: list[tuple[Any, ...]] = []
     for case in cases:
         ident = identity_of[case.customer_id]
         case_contacts = contacts_of[case.pk]
