@@ -143,7 +143,8 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_inproc(args: argparse.Namespace) -> dict[str, Any]:
-    from loket.cases.actions import InboundMessage, check_add_note, check_open_case, do_receive_message
+    from loket.cases.actions import check_add_note, check_open_case
+    from loket.cases.receiving import InboundMessage, do_receive_message
     from loket.customers.actions import resolve_identity
 
     bench = ensure_bench_org()
@@ -204,7 +205,7 @@ def cmd_inproc(args: argparse.Namespace) -> dict[str, Any]:
     log(f"ticket_create: {rate(cases, create_s)} cases/s, {qc_create.n / cases:.1f} queries/case")
     return {
         "ingest": {
-            "path": "loket.cases.actions.do_receive_message per message, in-process (no HTTP), one connection",
+            "path": "loket.cases.receiving.do_receive_message per message, in-process (no HTTP), one connection",
             "messages": len(bodies),
             "senders": senders,
             "seconds": round(ingest_s, 3),

@@ -10,7 +10,8 @@ import pytest
 
 from loket.accounts.actions import do_add_member, do_create_team, do_create_token
 from loket.accounts.models import Role, Scope
-from loket.cases.actions import InboundMessage, do_open_case, do_receive_message
+from loket.cases.actions import do_open_case
+from loket.cases.receiving import InboundMessage, do_receive_message
 from loket.customers.actions import do_create_customer
 from loket.tests.factories import OrganizationFactory, UserFactory
 

@@ -15,16 +15,9 @@ from django.utils import timezone
 
 from loket.accounts.actions import do_add_member, do_create_organization, do_create_team, do_create_token
 from loket.accounts.models import Organization, Role, Scope, User
-from loket.cases.actions import (
-    InboundMessage,
-    do_add_note,
-    do_hand_over,
-    do_open_case,
-    do_receive_message,
-    do_reply,
-    do_resolve_case,
-)
+from loket.cases.actions import do_add_note, do_hand_over, do_open_case, do_reply, do_resolve_case
 from loket.cases.models import Handover
+from loket.cases.receiving import InboundMessage, do_receive_message
 from loket.customers.actions import do_add_subscription, do_create_customer, do_mark_deceased
 from loket.integrations.models import Mailbox
 

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from loket.accounts.models import Membership, Organization
-from loket.cases.actions import InboundMessage, do_receive_message, do_receive_messages
+from loket.cases.receiving import InboundMessage, do_receive_message, do_receive_messages
 from loket.customers.normalize import normalize_identity
 from loket.integrations.models import InboundDelivery
 from loket.integrations.registry import Rejected, parse_raw

@@ -57,6 +57,18 @@ class InboundDelivery(TenantModel):
             models.Index(
                 fields=["next_attempt_at", "id"], condition=Q(status="pending"), name="inbounddelivery_pending"
             ),
+            # The admin screens (queue per mailbox, the quarantine) read only rows that are not
+            # done: a few, however many millions were processed.
+            models.Index(
+                fields=["mailbox", "status"],
+                condition=Q(status__in=["pending", "failed"]),
+                name="inbounddelivery_mailbox_open",
+            ),
+            models.Index(
+                fields=["organization", "-received_at"],
+                condition=Q(status="failed"),
+                name="inbounddelivery_quarantine",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from django.utils.module_loading import import_string
 from loket.integrations.base import ChannelAdapter, Rejected
 
 if TYPE_CHECKING:
-    from loket.cases.actions import InboundMessage
+    from loket.cases.receiving import InboundMessage
     from loket.integrations.models import InboundDelivery
 
 __all__ = ["ADAPTERS", "PARSERS", "Rejected", "get_adapter", "parse_raw"]

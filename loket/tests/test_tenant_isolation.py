@@ -18,7 +18,7 @@ from django.db import close_old_connections
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from loket.accounts.models import Membership
-from loket.cases.actions import InboundMessage, IncomingAttachment, do_receive_message
+from loket.cases.receiving import InboundMessage, IncomingAttachment, do_receive_message
 from loket.customers.actions import do_create_customer
 from loket.webhooks.actions import do_create_endpoint
 

@@ -20,7 +20,7 @@ from ninja import Router, Status
 from loket.api.auth import INBOUND, actor_of
 from loket.api.errors import not_found
 from loket.api.schemas.inbound import AcceptedOut, BatchIn, BatchOut, DeliveryOut, InboundIn, InboundOut
-from loket.cases.actions import InboundMessage, IncomingAttachment
+from loket.cases.receiving import InboundMessage, IncomingAttachment
 from loket.integrations.actions import Accepted, do_accept_inbound, do_process_delivery
 from loket.integrations.models import InboundDelivery
 

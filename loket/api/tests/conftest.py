@@ -86,7 +86,8 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
     """One of every object a route can name, all of ``org``; see routes.py."""
-    from loket.cases.actions import InboundMessage, do_open_case, do_resolve_case
+    from loket.cases.actions import do_open_case, do_resolve_case
+    from loket.cases.receiving import InboundMessage
     from loket.customers.actions import do_create_customer
     from loket.integrations.actions import do_accept_inbound
 

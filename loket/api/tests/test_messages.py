@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from loket.cases.actions import InboundMessage, do_receive_message
 from loket.cases.models import Message
+from loket.cases.receiving import InboundMessage, do_receive_message
 
 pytestmark = pytest.mark.django_db
 

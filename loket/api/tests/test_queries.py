@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from loket.cases.actions import InboundMessage, do_add_note, do_open_case, do_receive_message, do_reply
+from loket.cases.actions import do_add_note, do_open_case, do_reply
+from loket.cases.receiving import InboundMessage, do_receive_message
 from loket.customers.actions import do_create_customer
 
 pytestmark = pytest.mark.django_db

@@ -3,16 +3,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from loket.cases.actions import (
-    InboundMessage,
-    check_hand_over,
-    do_add_note,
-    do_hand_over,
-    do_receive_message,
-    do_reply,
-    do_resolve_case,
-)
+from loket.cases.actions import check_hand_over, do_add_note, do_hand_over, do_reply, do_resolve_case
 from loket.cases.models import Case, Handover, Message
+from loket.cases.receiving import InboundMessage, do_receive_message
 from loket.events.testing import capture_events
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from loket.cases.actions import CASE_NUMBER_IN_SUBJECT, InboundMessage
+from loket.cases.receiving import CASE_NUMBER_IN_SUBJECT, InboundMessage
 from loket.customers.normalize import normalize_identity
 from loket.integrations.actions import Accepted, do_accept_deliveries
 from loket.integrations.base import Rejected

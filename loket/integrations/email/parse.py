@@ -20,7 +20,7 @@ from email.utils import getaddresses, parseaddr
 
 import nh3
 
-from loket.cases.actions import IncomingAttachment
+from loket.cases.receiving import IncomingAttachment
 from loket.integrations.base import Rejected
 
 AUTO_SUBJECT = re.compile(

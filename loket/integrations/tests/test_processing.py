@@ -12,8 +12,8 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from loket.cases.actions import InboundMessage, do_receive_messages
 from loket.cases.models import Message
+from loket.cases.receiving import InboundMessage, do_receive_messages
 from loket.integrations.actions import MAX_ATTEMPTS, do_accept_inbound, do_process_pending
 from loket.integrations.models import InboundDelivery
 

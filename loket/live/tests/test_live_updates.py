@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from loket.cases.actions import InboundMessage, do_receive_message
+from loket.cases.receiving import InboundMessage, do_receive_message
 from loket.tests.live_server import run_asgi_server
 
 pytestmark = pytest.mark.django_db(transaction=True)

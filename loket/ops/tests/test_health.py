@@ -28,7 +28,7 @@ def test_health_answers_503_when_the_database_fails(client, monkeypatch):
 def test_health_shows_the_inbound_backlog_and_how_long_the_oldest_has_waited(client, org, team):
     import time_machine
 
-    from loket.cases.actions import InboundMessage
+    from loket.cases.receiving import InboundMessage
     from loket.integrations.actions import do_accept_inbound, do_process_pending
 
     assert client.get("/health/").json()["inbound"] == {"pending": 0, "lag_seconds": 0}

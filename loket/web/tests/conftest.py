@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from loket.accounts.models import Membership
-from loket.cases.actions import InboundMessage, do_receive_message
+from loket.cases.receiving import InboundMessage, do_receive_message
 from loket.customers.models import Customer
 
 

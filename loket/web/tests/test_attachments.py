@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from loket.cases.actions import InboundMessage, IncomingAttachment, do_receive_message
+from loket.cases.receiving import InboundMessage, IncomingAttachment, do_receive_message
 
 pytestmark = pytest.mark.django_db
 

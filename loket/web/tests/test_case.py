@@ -5,17 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from loket.cases.actions import (
-    InboundMessage,
-    IncomingAttachment,
-    do_add_note,
-    do_hand_over,
-    do_mark_delivery,
-    do_receive_message,
-    do_reply,
-    do_resolve_case,
-)
+from loket.cases.actions import do_add_note, do_hand_over, do_mark_delivery, do_reply, do_resolve_case
 from loket.cases.models import Case, Handover, Message
+from loket.cases.receiving import InboundMessage, IncomingAttachment, do_receive_message
 from loket.customers.actions import do_add_subscription
 from loket.events.models import Event
 from loket.events.testing import capture_events

@@ -12,8 +12,8 @@ from django.urls import URLPattern, reverse
 
 from loket.accounts.actions import do_create_token
 from loket.accounts.models import Membership
-from loket.cases.actions import InboundMessage, IncomingAttachment, do_receive_message
 from loket.cases.models import Case, Message
+from loket.cases.receiving import InboundMessage, IncomingAttachment, do_receive_message
 from loket.customers.actions import do_create_customer
 from loket.integrations.models import InboundDelivery, Mailbox
 from loket.web import urls as web_urls

@@ -78,9 +78,17 @@ def case_header_partial(request: DeskRequest, case_id: int) -> HttpResponse:
 
 
 def _act(
-    request: DeskRequest, case: Case, form: Form, form_name: str, action: Callable[[dict[str, Any]], object], done: str
+    request: DeskRequest,
+    case: Case,
+    form: Form,
+    form_name: str,
+    action: Callable[[dict[str, Any]], object],
+    done: str,
+    *,
+    page: str | None = None,
 ) -> HttpResponse:
-    """Run an action with the form's data; on success redirect, else show the case with the errors (400)."""
+    """Run an action with the form's data; on success redirect, else show the errors (400) on
+    the case, or on the form's own ``page``."""
     if form.is_valid():
         try:
             action(form.cleaned_data)
@@ -89,6 +97,8 @@ def _act(
         else:
             messages.success(request, done)
             return redirect("web:case", case.pk)
+    if page is not None:
+        return render(request, page, {"case": case, form_name: form}, status=400)
     return render(request, "web/case.html", _case_context(request, case, **{form_name: form}), status=400)
 
 
@@ -130,22 +140,19 @@ def case_hand_over(request: DeskRequest, case_id: int) -> HttpResponse:
     colleagues = {user.pk: user for user in list_colleagues(request.organization)}
     teams = {team.pk: team for team in list_teams(request.organization)}
     form = HandoverForm(request.POST, colleagues=colleagues.values(), teams=teams.values())
-    if form.is_valid():
-        try:
-            check_hand_over(
-                request.membership,
-                case,
-                to_user=colleagues.get(form.cleaned_data["to_user"]),
-                to_team=teams.get(form.cleaned_data["to_team"]),
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("De zaak is overgedragen."))
-            return redirect("web:case", case.pk)
-    return render(request, "web/case_handover.html", {"case": case, "handover_form": form}, status=400)
+
+    def hand_over(data: dict[str, Any]) -> object:
+        return check_hand_over(
+            request.membership,
+            case,
+            to_user=colleagues.get(data["to_user"]),
+            to_team=teams.get(data["to_team"]),
+            reason=data["reason"],
+            note=data["note"],
+        )
+
+    done = _("De zaak is overgedragen.")
+    return _act(request, case, form, "handover_form", hand_over, done, page="web/case_handover.html")
 
 
 @writer_required
