@@ -180,16 +180,23 @@ def check_reply(membership: Membership, case: Case, *, text: str, channel: str =
     return do_reply(case, actor=membership.user, text=text, channel=channel)
 
 
-def do_reply(case: Case, *, actor: User | None, text: str, channel: str = "", html: str = "") -> Message:
+def do_reply(
+    case: Case, *, actor: User | None, text: str, channel: str = "", html: str = "", automatic: bool = False
+) -> Message:
     """An outbound message to the customer, on the channel they last used unless chosen.
 
     The message is stored as queued and handed to the channel's adapter after commit; it ends
-    as sent or as visibly failed, never silently dropped.
+    as sent or as visibly failed, never silently dropped. An ``automatic`` message (Loket's
+    acknowledgement of a new case) is not a contact: it leaves the case's status as it is.
     """
     channel = channel or case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
     with transaction.atomic():
         _lock_counters(case)
-        contact = _open_contact(case, channel, Contact.Direction.OUTBOUND, identity=None, user=actor)
+        contact = None
+        update = ["last_message_at", "message_count"]
+        if not automatic:
+            contact = _open_contact(case, channel, Contact.Direction.OUTBOUND, identity=None, user=actor)
+            update.append("contact_count")
         message = Message.objects.create(
             organization_id=case.organization_id,
             case=case,
@@ -199,12 +206,12 @@ def do_reply(case: Case, *, actor: User | None, text: str, channel: str = "", ht
             author=actor,
             text=text,
             html=sanitize_html(html),
+            automatic=automatic,
             delivery_status=Message.Delivery.QUEUED,
         )
-        update = ["last_message_at", "message_count", "contact_count"]
         case.last_message_at = message.created_at
         case.message_count += 1
-        if case.status in (Case.Status.NEW, Case.Status.OPEN):
+        if case.status in (Case.Status.NEW, Case.Status.OPEN) and not automatic:
             case.status = Case.Status.WAITING_CUSTOMER
             update.append("status")
         _touch(case, fields=update)
@@ -213,7 +220,7 @@ def do_reply(case: Case, *, actor: User | None, text: str, channel: str = "", ht
             "case.reply_sent",
             actor=actor,
             case=case,
-            data={"message_id": message.pk, "channel": channel, "number": case.number},
+            data={"message_id": message.pk, "channel": channel, "number": case.number, "automatic": automatic},
         )
         transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return message

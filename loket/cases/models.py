@@ -154,6 +154,9 @@ class Message(TenantModel):
     html = models.TextField(_("opgemaakte tekst"), blank=True, help_text=_("Altijd gesaneerd (nh3)."))
     external_id = models.CharField(_("bericht-id van de aanbieder"), max_length=255, blank=True)
     cc = models.JSONField(_("cc"), default=list, blank=True, help_text=_("Andere ontvangers (e-mail)."))
+    # Written by a machine: an out-of-office reply or a bounce from outside, or Loket's own
+    # acknowledgement. Never answered automatically, never reopens a resolved case by itself.
+    automatic = models.BooleanField(_("automatisch"), default=False)
     delivery_status = models.CharField(max_length=10, choices=Delivery.choices, blank=True, default="")
     delivery_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

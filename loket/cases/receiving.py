@@ -120,7 +120,8 @@ class InboundMessage:
 @dataclass
 class ReceiveResult:
     message: Message
-    created: bool
+    created: bool  # False: a retry of a message stored before (the first one is returned)
+    case_opened: bool = False  # this message opened its case (a first message, answered by an acknowledgement)
 
 
 def _store_attachments(message: Message, attachments: Iterable[IncomingAttachment]) -> None:
@@ -198,7 +199,7 @@ def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMe
             [(inbounds[i].identity_kind, inbounds[i].identity_value, inbounds[i].sender_name) for i in fresh],
         )
         senders = [(inbounds[i], identity) for i, identity in zip(fresh, identities, strict=True)]
-        case_for = _cases_for(organization, senders)
+        case_for, opened = _cases_for(organization, senders)
         contacts = _open_contacts_for(
             organization,
             [(case, inbound.channel, identity) for (inbound, identity), case in zip(senders, case_for, strict=True)],
@@ -216,6 +217,7 @@ def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMe
                     html=sanitize_html(inbounds[i].html),
                     external_id=inbounds[i].external_id[:255],
                     cc=inbounds[i].cc[:50],
+                    automatic=inbounds[i].automatic,
                     created_at=inbounds[i].received_at or now,
                 )
                 for i, identity, case in zip(fresh, identities, case_for, strict=True)
@@ -259,14 +261,19 @@ def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMe
         )
     stored = dict(zip(fresh, messages, strict=True))
     results = []
+    first_message_of: dict[int, int] = {}  # new case id → the index of its first message
     for index, inbound in enumerate(inbounds):
         first = first_of[(inbound.channel, inbound.external_id[:255])] if inbound.external_id else index
-        results.append(ReceiveResult(stored[first], created=first == index))
+        message = stored[first]
+        is_first = message.case_id in opened and first_message_of.setdefault(message.case_id, first) == first
+        results.append(ReceiveResult(message, created=first == index, case_opened=is_first and first == index))
     return results
 
 
-def _cases_for(organization: Organization, senders: list[tuple[InboundMessage, Identity]]) -> list[Case]:
-    """The case (locked) each message goes to, in the order of ``senders``.
+def _cases_for(
+    organization: Organization, senders: list[tuple[InboundMessage, Identity]]
+) -> tuple[list[Case], set[int]]:
+    """The case (locked) each message goes to, in the order of ``senders``; and the new cases' ids.
 
     A message that answers an earlier one (its thread ids name a message of a case) goes to that
     case, whoever sends it: those ids are only known to who received the earlier message. A
@@ -310,10 +317,11 @@ def _cases_for(organization: Organization, senders: list[tuple[InboundMessage, I
         ]
     )
     new_cases = _new_cases(organization, senders, case_of, chosen)
-    return [
+    cases = [
         chosen.get(index) or case_of.get(identity.customer_id) or new_cases[identity.customer_id]
         for index, (_inbound, identity) in enumerate(senders)
     ]
+    return cases, {case.pk for case in new_cases.values()}
 
 
 CASE_NUMBER_IN_SUBJECT = re.compile(r"\[([A-Z][A-Z0-9]{0,9}-\d{4}-\d{6})\]")

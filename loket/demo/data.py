@@ -106,7 +106,12 @@ def _woonwinkel(users: dict[str, User]) -> None:
     org.default_team = service
     org.save(update_fields=["default_team"])
     Mailbox.objects.create(
-        organization=org, address=DEMO_MAILBOX, team=service, sender_name="Woonwinkel Klantenservice"
+        organization=org,
+        address=DEMO_MAILBOX,
+        team=service,
+        sender_name="Woonwinkel Klantenservice",
+        signature="Team Klantenservice\nWoonwinkel · 020 123 45 67 · woonwinkel.test",
+        send_acknowledgement=True,
     )
     do_create_token(
         org, "Demo-integratie", [Scope.READ, Scope.WRITE, Scope.INBOUND], actor=users["anouk"], secret=DEMO_TOKEN

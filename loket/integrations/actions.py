@@ -23,17 +23,18 @@ from django.db.models import Q
 from django.utils import timezone
 
 from loket.accounts.models import Membership, Organization
-from loket.cases.receiving import InboundMessage, do_receive_message, do_receive_messages
+from loket.cases.actions import do_mark_delivery
+from loket.cases.models import Message
+from loket.cases.receiving import InboundMessage, ReceiveResult, do_receive_message, do_receive_messages
 from loket.customers.normalize import normalize_identity
+from loket.integrations.base import DeliveryReport
 from loket.integrations.models import InboundDelivery
-from loket.integrations.registry import Rejected, parse_raw
+from loket.integrations.registry import Rejected, after_receive, parse_raw
 from loket.lib.db import update_rows
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
-
-    from loket.cases.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +154,8 @@ def do_process_pending(limit: int = BATCH_SIZE) -> int:
     now = timezone.now()
     with transaction.atomic():
         claimed = list(
-            InboundDelivery.objects.select_for_update(skip_locked=True)
+            InboundDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("mailbox")
             .filter(status=InboundDelivery.Status.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at", "pk")[:limit]
         )
@@ -177,7 +179,7 @@ def do_process_delivery(delivery: InboundDelivery) -> InboundDelivery | None:
     with transaction.atomic():
         locked = (
             InboundDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("organization", "message__case")
+            .select_related("organization", "message__case", "mailbox")
             .filter(pk=delivery.pk)
             .first()
         )
@@ -195,7 +197,14 @@ def _process(organization: Organization, deliveries: list[InboundDelivery]) -> N
     parsed: list[tuple[InboundDelivery, InboundMessage]] = []
     for delivery in deliveries:
         try:
-            parsed.append((delivery, _inbound(delivery)))
+            inbound = _inbound(delivery)
+            if isinstance(inbound, DeliveryReport):
+                reported = _apply_report(organization, inbound)
+                if reported is not None or inbound.fallback is None:
+                    _done(delivery, reported, now)
+                    continue
+                inbound = inbound.fallback
+            parsed.append((delivery, inbound))
         except Rejected as rejected:
             _quarantined(delivery, rejected.reason, now)
         except Exception as error:  # a parser defect: kept, retried after a fix
@@ -214,8 +223,36 @@ def _process(organization: Organization, deliveries: list[InboundDelivery]) -> N
             break
         for (delivery, _inbound_message), result in zip(parsed, results, strict=True):
             _done(delivery, result.message, now)
+        _after_receive(
+            [(delivery, inbound, result) for (delivery, inbound), result in zip(parsed, results, strict=True)]
+        )
         return
     _one_by_one(organization, parsed, now)
+
+
+def _after_receive(received: list[tuple[InboundDelivery, InboundMessage, ReceiveResult]]) -> None:
+    """The channels' follow-up (an acknowledgement); its failure never costs a stored message."""
+    try:
+        with transaction.atomic():
+            after_receive(received)
+    except Exception:
+        logger.exception("follow-up of %s received messages failed", len(received))
+
+
+def _apply_report(organization: Organization, report: DeliveryReport) -> Message | None:
+    """Mark the outbound message a report concerns (a bounce: failed); None if it is not Loket's."""
+    if not report.external_ids:
+        return None
+    message = (
+        Message.objects.for_org(organization)
+        .select_related("case__organization")
+        .filter(channel=report.channel, kind=Message.Kind.OUTBOUND, external_id__in=report.external_ids[:20])
+        .first()
+    )
+    if message is None:
+        return None
+    do_mark_delivery(message, report.status, report.error)
+    return message
 
 
 def _one_by_one(
@@ -229,9 +266,10 @@ def _one_by_one(
             _failed(delivery, error, now)
         else:
             _done(delivery, result.message, now)
+            _after_receive([(delivery, inbound, result)])
 
 
-def _inbound(delivery: InboundDelivery) -> InboundMessage:
+def _inbound(delivery: InboundDelivery) -> InboundMessage | DeliveryReport:
     """The channel-neutral message: stored as JSON, or parsed now from the raw bytes (e-mail)."""
     if delivery.raw is not None:
         return parse_raw(delivery)
@@ -247,7 +285,7 @@ def _quarantined(delivery: InboundDelivery, reason: str, now: datetime) -> None:
     logger.warning("inbound delivery %s rejected: %s", delivery.pk, reason)
 
 
-def _done(delivery: InboundDelivery, message: Message, now: datetime) -> None:
+def _done(delivery: InboundDelivery, message: Message | None, now: datetime) -> None:
     delivery.status = InboundDelivery.Status.DONE
     delivery.message = message
     delivery.processed_at = now

@@ -6,10 +6,12 @@ and sends outbound messages, reporting the outcome. See docs/architecture.md, "A
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from loket.cases.models import Message
+    from loket.cases.receiving import InboundMessage
 
 
 class Rejected(Exception):
@@ -30,6 +32,22 @@ class DeliveryError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+
+
+@dataclass
+class DeliveryReport:
+    """What a channel reports about an outbound message: a bounce, a read receipt, a failure.
+
+    A raw-traffic parser returns it instead of an ``InboundMessage``. It updates the outbound
+    message whose provider id is among ``external_ids`` (``Message.external_id``); when none
+    matches, ``fallback`` (if any) is stored as an ordinary inbound message instead.
+    """
+
+    channel: str
+    external_ids: list[str]
+    status: str  # a Message.Delivery value
+    error: str = ""
+    fallback: InboundMessage | None = None
 
 
 class ChannelAdapter:

@@ -82,6 +82,30 @@ class Mailbox(TenantModel):
     team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sender_name = models.CharField(_("afzendernaam"), max_length=120, blank=True)
     signature = models.TextField(_("handtekening"), blank=True)
+    quote_history = models.BooleanField(
+        _("vorig bericht citeren"), default=True, help_text=_("Onder een antwoord het bericht van de klant citeren.")
+    )
+    plus_addressing = models.BooleanField(
+        _("zaaknummer in het antwoordadres"),
+        default=True,
+        help_text=_(
+            "Antwoorden gaan naar adres+zaaknummer@domein, zodat een antwoord ook zonder onderwerp bij de zaak komt. "
+            "Uitzetten als de mailserver zulke adressen niet aflevert."
+        ),
+    )
+    send_acknowledgement = models.BooleanField(
+        _("ontvangstbevestiging sturen"),
+        default=False,
+        help_text=_("Een nieuwe zaak krijgt meteen een automatisch antwoord met het zaaknummer."),
+    )
+    acknowledgement_text = models.TextField(
+        _("tekst van de ontvangstbevestiging"),
+        blank=True,
+        help_text=_("Leeg: de standaardtekst. Te gebruiken: {naam}, {zaaknummer}, {onderwerp}, {reactietijd}."),
+    )
+    response_hours = models.PositiveSmallIntegerField(
+        _("reactietijd in uren"), default=24, help_text=_("Wat de ontvangstbevestiging belooft.")
+    )
     is_active = models.BooleanField(_("actief"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

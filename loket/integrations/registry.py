@@ -6,16 +6,17 @@ from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
 
-from loket.integrations.base import ChannelAdapter, Rejected
+from loket.integrations.base import ChannelAdapter, DeliveryReport, Rejected
 
 if TYPE_CHECKING:
-    from loket.cases.receiving import InboundMessage
+    from loket.cases.receiving import InboundMessage, ReceiveResult
     from loket.integrations.models import InboundDelivery
 
-__all__ = ["ADAPTERS", "PARSERS", "Rejected", "get_adapter", "parse_raw"]
+__all__ = ["ADAPTERS", "AFTER_RECEIVE", "PARSERS", "Rejected", "after_receive", "get_adapter", "parse_raw"]
 
 ADAPTERS: dict[str, str] = {
     "api": "loket.integrations.generic.adapter.GenericAdapter",
+    "email": "loket.integrations.email.outbound.EmailAdapter",
 }
 
 
@@ -34,10 +35,29 @@ PARSERS: dict[str, str] = {
 }
 
 
-def parse_raw(delivery: InboundDelivery) -> InboundMessage:
+def parse_raw(delivery: InboundDelivery) -> InboundMessage | DeliveryReport:
     path = PARSERS.get(delivery.channel)
     if path is None:
         raise Rejected(f"no parser for raw traffic on channel {delivery.channel!r}")
     parser = import_string(path)
-    inbound: InboundMessage = parser(delivery)
-    return inbound
+    parsed: InboundMessage | DeliveryReport = parser(delivery)
+    return parsed
+
+
+# What a channel does once its messages are stored (the e-mail acknowledgement of a new case):
+# a function ([(delivery, inbound, result)]) run in the inbound worker's transaction.
+AFTER_RECEIVE: dict[str, str] = {
+    "email": "loket.integrations.email.acknowledge.do_acknowledge",
+}
+
+Received = list[tuple["InboundDelivery", "InboundMessage", "ReceiveResult"]]
+
+
+def after_receive(received: Received) -> None:
+    by_channel: dict[str, Received] = {}
+    for item in received:
+        by_channel.setdefault(item[0].channel, []).append(item)
+    for channel, items in by_channel.items():
+        path = AFTER_RECEIVE.get(channel)
+        if path is not None:
+            import_string(path)(items)

@@ -261,6 +261,7 @@ MESSAGE_COLUMNS = (
     "delivery_status",
     "delivery_error",
     "cc",
+    "automatic",
     "created_at",
 )
 EVENT_COLUMNS = ("organization_id", "type", "actor_id", "case_id", "customer_id", "data", "created_at")
@@ -414,6 +415,7 @@ def _seed_chunk(
                     Message.Delivery.DELIVERED if kind == Message.Kind.OUTBOUND else "",
                     "",
                     [],
+                    False,
                     case.created_at + span * j,
                 )
             )

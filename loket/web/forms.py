@@ -215,12 +215,41 @@ class TokenForm(forms.Form):
 class MailboxForm(forms.Form):
     address = forms.EmailField(label=_("Adres"), max_length=254)
     team = forms.TypedChoiceField(label=_("Team voor nieuwe zaken"), coerce=int, empty_value=None, required=False)
-    sender_name = forms.CharField(label=_("Afzendernaam"), max_length=120, required=False)
+    sender_name = forms.CharField(
+        label=_("Afzendernaam"),
+        max_length=120,
+        required=False,
+        help_text=_("Leeg: de naam van de organisatie."),
+    )
     signature = forms.CharField(label=_("Handtekening"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    quote_history = forms.BooleanField(label=_("Vorig bericht van de klant onder een antwoord citeren"), required=False)
+    plus_addressing = forms.BooleanField(
+        label=_("Zaaknummer in het antwoordadres (adres+zaaknummer@domein)"),
+        required=False,
+        help_text=_("Uitzetten als de mailserver van het domein zulke adressen niet aflevert."),
+    )
+    send_acknowledgement = forms.BooleanField(label=_("Nieuwe zaken krijgen een ontvangstbevestiging"), required=False)
+    response_hours = forms.IntegerField(
+        label=_("Reactietijd in uren"),
+        required=False,
+        min_value=1,
+        max_value=24 * 30,
+        help_text=_("Wat de ontvangstbevestiging belooft: 24 wordt „binnen 24 uur”, 48 „binnen 2 dagen”."),
+    )
+    acknowledgement_text = forms.CharField(
+        label=_("Tekst van de ontvangstbevestiging"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("Leeg: de standaardtekst. Te gebruiken: {naam}, {zaaknummer}, {onderwerp}, {reactietijd}."),
+    )
 
-    def __init__(self, data: Any = None, *, teams: Iterable[Team]) -> None:
-        super().__init__(data)
+    def __init__(self, data: Any = None, *, teams: Iterable[Team], initial: dict[str, Any] | None = None) -> None:
+        defaults = {"quote_history": True, "plus_addressing": True, "response_hours": 24}
+        super().__init__(data, initial={**defaults, **(initial or {})})
         set_choices(self, "team", [("", _("Het standaardteam van de organisatie")), *team_choices(teams)])
+
+    def clean_response_hours(self) -> int:
+        return self.cleaned_data["response_hours"] or 24
 
 
 class WebhookForm(forms.Form):

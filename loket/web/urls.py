@@ -49,6 +49,7 @@ urlpatterns = [
     path("beheer/sleutels/", admin.tokens, name="admin_tokens"),
     path("beheer/sleutels/<int:token_id>/intrekken/", admin.token_revoke, name="admin_token_revoke"),
     path("beheer/mailboxen/", admin.mailboxes, name="admin_mailboxes"),
+    path("beheer/mailboxen/<int:mailbox_id>/", admin.mailbox, name="admin_mailbox"),
     path("beheer/mailboxen/<int:mailbox_id>/actief/", admin.mailbox_active, name="admin_mailbox_active"),
     path("beheer/quarantaine/", admin.quarantine, name="admin_quarantine"),
     path(

@@ -33,8 +33,11 @@ class MessageOut(Schema):
     html: str = Field(description="Sanitised HTML.")
     author: Ref | None
     identity: IdentityRef | None
-    external_id: str
-    cc: list[str] = Field(description="Other recipients of an inbound e-mail.")
+    external_id: str = Field(description="The provider's id; for e-mail the Message-ID (Loket's own, for replies).")
+    cc: list[str] = Field(description="Other recipients of the e-mail.")
+    automatic: bool = Field(
+        description="Written by a machine: an out-of-office reply or a bounce, or Loket's acknowledgement."
+    )
     delivery_status: str = Field(description="Outbound only: queued, sent, delivered or failed.")
     delivery_error: str
     created_at: datetime

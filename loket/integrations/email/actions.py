@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -9,32 +11,64 @@ from django.utils.translation import gettext as _
 from loket.accounts.models import Membership, Team
 from loket.integrations.models import Mailbox
 
+# What an admin sets on a mailbox besides its address and team (see Mailbox for each).
+MAILBOX_SETTINGS = (
+    "sender_name",
+    "signature",
+    "quote_history",
+    "plus_addressing",
+    "send_acknowledgement",
+    "acknowledgement_text",
+    "response_hours",
+)
 
-def _require_admin(membership: Membership, mailbox: Mailbox | None = None) -> None:
+
+def _require_admin(membership: Membership, mailbox: Mailbox | None = None, team: Team | None = None) -> None:
     if not membership.is_admin:
         raise PermissionDenied
     if mailbox is not None and mailbox.organization_id != membership.organization_id:
         raise PermissionDenied
-
-
-def check_create_mailbox(
-    membership: Membership, *, address: str, team: Team | None, sender_name: str = "", signature: str = ""
-) -> Mailbox:
-    """Add an address. Addresses are unique across Loket: mail to one must reach one organisation."""
-    _require_admin(membership)
     if team is not None and team.organization_id != membership.organization_id:
         raise PermissionDenied
+
+
+def _settings(values: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(MAILBOX_SETTINGS)
+    if unknown:
+        raise ValueError(f"unknown mailbox settings: {sorted(unknown)}")
+    hours = values.get("response_hours")
+    if hours is not None and not 1 <= hours <= 24 * 30:
+        raise ValidationError({"response_hours": _("Kies een reactietijd tussen 1 uur en 30 dagen.")})
+    return values
+
+
+def check_create_mailbox(membership: Membership, *, address: str, team: Team | None, **values: Any) -> Mailbox:
+    """Add an address. Addresses are unique across Loket: mail to one must reach one organisation."""
+    _require_admin(membership, team=team)
+    mailbox = Mailbox(organization=membership.organization, address=address, team=team, **_settings(values))
+    return _save(mailbox)
+
+
+def check_update_mailbox(
+    membership: Membership, mailbox: Mailbox, *, address: str, team: Team | None, **values: Any
+) -> Mailbox:
+    _require_admin(membership, mailbox, team)
+    mailbox.address, mailbox.team = address, team
+    for name, value in _settings(values).items():
+        setattr(mailbox, name, value)
+    return _save(mailbox)
+
+
+def _save(mailbox: Mailbox) -> Mailbox:
+    if "+" in mailbox.address.partition("@")[0]:
+        # "service+z-2026-000123@…" is how replies find their case: a mailbox address has no "+".
+        raise ValidationError({"address": _("Een mailboxadres mag geen + bevatten.")})
     try:
         with transaction.atomic():
-            return Mailbox.objects.create(
-                organization=membership.organization,
-                address=address,
-                team=team,
-                sender_name=sender_name,
-                signature=signature,
-            )
+            mailbox.save()
     except IntegrityError:
         raise ValidationError({"address": _("Dit adres is al in gebruik.")}) from None
+    return mailbox
 
 
 def check_set_mailbox_active(membership: Membership, mailbox: Mailbox, active: bool) -> Mailbox:

@@ -9,21 +9,37 @@ kept as failed with the reason (the quarantine), raw bytes and all.
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 
+from loket.cases.models import Message
 from loket.cases.receiving import CASE_NUMBER_IN_SUBJECT, InboundMessage
 from loket.customers.normalize import normalize_identity
 from loket.integrations.actions import Accepted, do_accept_deliveries
-from loket.integrations.base import Rejected
-from loket.integrations.email.parse import message_id_of, parse_email
+from loket.integrations.base import DeliveryReport, Rejected
+from loket.integrations.email.parse import Bounce, message_id_of, parse_email
 from loket.integrations.models import InboundDelivery, Mailbox
+
+CASE_NUMBER_IN_ADDRESS = re.compile(r"^[^@+]+\+([a-z][a-z0-9]{0,9}-\d{4}-\d{6})@", re.IGNORECASE)
 
 
 def find_mailbox(address: str) -> Mailbox | None:
-    """The active mailbox for a recipient address (case-insensitive), with its organisation."""
+    """The active mailbox for a recipient address (case-insensitive), with its organisation.
+
+    ``service+z-2026-000123@example.nl`` is ``service@example.nl``: Loket's replies ask to be
+    answered at that address (the case number after the +, see outbound.py).
+    """
     return (
-        Mailbox.objects.select_related("organization").filter(address=address.strip().lower(), is_active=True).first()
+        Mailbox.objects.select_related("organization")
+        .filter(address=_without_tag(address.strip().lower()), is_active=True)
+        .first()
     )
+
+
+def _without_tag(address: str) -> str:
+    local, at, domain = address.partition("@")
+    return local.partition("+")[0] + at + domain
 
 
 def do_accept_email(mailboxes: list[Mailbox], raw: bytes) -> list[Accepted]:
@@ -46,15 +62,32 @@ def do_accept_email(mailboxes: list[Mailbox], raw: bytes) -> list[Accepted]:
     )
 
 
-def inbound_from_delivery(delivery: InboundDelivery) -> InboundMessage:
-    """The registry's parser for channel ``email`` (see loket/integrations/registry.py)."""
+def inbound_from_delivery(delivery: InboundDelivery) -> InboundMessage | DeliveryReport:
+    """The registry's parser for channel ``email`` (see loket/integrations/registry.py).
+
+    A bounce of one of Loket's e-mails becomes a report that marks that e-mail failed; any
+    other mail (a bounce of something else too) becomes a message on a case.
+    """
+    inbound, bounce = _parse(delivery)
+    if bounce is None:
+        return inbound
+    return DeliveryReport(
+        channel="email",
+        external_ids=bounce.original_ids,
+        status=Message.Delivery.FAILED,
+        error=bounce.reason(),
+        fallback=inbound,
+    )
+
+
+def _parse(delivery: InboundDelivery) -> tuple[InboundMessage, Bounce | None]:
     parsed = parse_email(bytes(delivery.raw or b""))
     try:
         address = normalize_identity("email", parsed.from_address)
     except ValidationError:
         raise Rejected(f"the sender address {parsed.from_address!r} is not valid") from None
     mailbox = delivery.mailbox
-    return InboundMessage(
+    inbound = InboundMessage(
         channel="email",
         identity_kind="email",
         identity_value=address,
@@ -68,12 +101,20 @@ def inbound_from_delivery(delivery: InboundDelivery) -> InboundMessage:
         team_id=mailbox.team_id if mailbox is not None else None,
         # In-Reply-To first, then References from the most recent: the first known one wins.
         thread_ids=list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))[:50],
-        case_number=_case_number(parsed.subject),
+        case_number=_case_number(parsed.subject, [*parsed.to, *parsed.cc, *parsed.delivered_to]),
         automatic=parsed.automatic,
         cc=parsed.cc,
     )
+    return inbound, parsed.bounce
 
 
-def _case_number(subject: str) -> str:
+def _case_number(subject: str, recipients: list[str]) -> str:
+    """The case number in the subject, else in a recipient address (``service+z-2026-000123@…``)."""
     match = CASE_NUMBER_IN_SUBJECT.search(subject)
-    return match.group(1) if match else ""
+    if match:
+        return match.group(1)
+    for address in recipients:
+        tagged = CASE_NUMBER_IN_ADDRESS.match(address)
+        if tagged:
+            return tagged.group(1).upper()
+    return ""

@@ -31,6 +31,20 @@ AUTO_SUBJECT = re.compile(
 
 
 @dataclass
+class Bounce:
+    """A delivery status notification (RFC 3464) that reports a message as not delivered."""
+
+    original_ids: list[str]  # Message-ID of the returned message: Loket's outbound e-mail, perhaps
+    recipients: list[str]
+    status: str  # "5.1.1"
+    diagnostic: str  # what the receiving server said
+
+    def reason(self) -> str:
+        who = ", ".join(self.recipients)
+        return " ".join(part for part in (who + ":" if who else "", self.status, self.diagnostic) if part)[:2000]
+
+
+@dataclass
 class ParsedEmail:
     message_id: str
     subject: str
@@ -42,8 +56,10 @@ class ParsedEmail:
     references: list[str] = field(default_factory=list)
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
+    delivered_to: list[str] = field(default_factory=list)  # Delivered-To, X-Original-To: set by the receiving MTA
     attachments: list[IncomingAttachment] = field(default_factory=list)
     automatic: bool = False  # an auto-reply, a bounce or bulk mail: never answered automatically
+    bounce: Bounce | None = None
     defects: list[str] = field(default_factory=list)
 
 
@@ -86,8 +102,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
         references=_ids(_header(message, "References")),
         to=_addresses(message, "To"),
         cc=_addresses(message, "Cc"),
+        delivered_to=sorted({*_addresses(message, "Delivered-To"), *_addresses(message, "X-Original-To")}),
         attachments=_attachments(message, {id(text_part), id(html_part)}),
         automatic=_is_automatic(message, subject),
+        bounce=_bounce(message),
         defects=sorted({type(defect).__name__ for part in message.walk() for defect in part.defects}),
     )
 
@@ -155,6 +173,88 @@ def _is_automatic(message: Message, subject: str) -> bool:
         or message.get_content_type() == "multipart/report"
         or bool(AUTO_SUBJECT.match(subject))
     )
+
+
+DSN_PARTS = ("message/delivery-status", "message/global-delivery-status")
+RETURNED_PARTS = ("message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers")
+
+
+def _bounce(message: Message) -> Bounce | None:
+    """The failure a delivery status notification reports; None for anything else.
+
+    Only ``Action: failed`` counts: a delay ("delayed") or a success report changes nothing.
+    The returned message's Message-ID comes from its attached copy or headers.
+    """
+    if message.get_content_type() != "multipart/report":
+        return None
+    recipients: list[str] = []
+    statuses: list[str] = []
+    diagnostics: list[str] = []
+    original_ids: list[str] = []
+    failed = False
+    for part in message.walk():
+        content_type = part.get_content_type()
+        if content_type in DSN_PARTS:
+            for fields in _dsn_fields(part):
+                if fields.get("action", "").lower() != "failed":
+                    continue
+                failed = True
+                recipient = (fields.get("original-recipient") or fields.get("final-recipient", "")).partition(";")[2]
+                if recipient.strip():
+                    recipients.append(recipient.strip().lower())
+                statuses.append(fields.get("status", ""))
+                diagnostics.append(fields.get("diagnostic-code", "").partition(";")[2].strip())
+        elif content_type in RETURNED_PARTS and not original_ids:
+            original_ids = _returned_ids(part)
+    if not failed:
+        return None
+    return Bounce(
+        original_ids=original_ids,
+        recipients=list(dict.fromkeys(recipients)),
+        status=next((s for s in statuses if s), ""),
+        diagnostic=" ".join(next((d for d in diagnostics if d), "").split()),
+    )
+
+
+def _dsn_fields(part: Message) -> list[dict[str, str]]:
+    """The per-recipient field blocks of a delivery-status part, names in lower case.
+
+    Parsed from the text ourselves: senders put blank lines and folded lines where the
+    standard puts none, and Python's parser of this type gives up on those.
+    """
+    payload = part.get_payload(decode=False)
+    if isinstance(payload, list):  # Python parsed the blocks already: take their text back
+        text = "\n\n".join(block.as_string() if isinstance(block, Message) else str(block) for block in payload)
+    else:
+        text = str(payload)
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last = ""
+    for line in _newlines(text).split("\n"):
+        if not line.strip():
+            if current:
+                blocks.append(current)
+                current, last = {}, ""
+            continue
+        if line[0] in " \t" and last:
+            current[last] += " " + line.strip()
+            continue
+        name, colon, value = line.partition(":")
+        if colon:
+            last = name.strip().lower()
+            current[last] = value.strip()
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _returned_ids(part: Message) -> list[str]:
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        return _ids(_header(payload[0], "Message-ID"))
+    text = payload if isinstance(payload, str) else ""
+    match = re.search(r"(?im)^message-id:\s*(<[^<>\s]+>)", text)
+    return [match.group(1)] if match else []
 
 
 # --- bodies and attachments --------------------------------------------------------------------

@@ -5,6 +5,8 @@ behind the MTA that receives the domain's mail (Postfix relays to it; see
 docs/channels/email.md), or let it listen itself. Recipients that are not an active mailbox
 are refused at RCPT time (550), so a sender learns at once; a message over the size limit is
 refused with 552; a message that cannot be stored now gets 451 (the sender retries later).
+A sender over ``EMAIL_SENDER_LIMIT`` messages an hour (a mail storm, a loop with another
+system's auto-responder) gets 451 at MAIL time: their mail waits in their queue, none is lost.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.cache import cache
 from django.db import close_old_connections, connections
 
 from loket.integrations.email.inbound import do_accept_email, find_mailbox
@@ -42,8 +45,36 @@ def _store(mailboxes: list[Mailbox], raw: bytes) -> int:
     return sum(1 for accepted in do_accept_email(mailboxes, raw) if accepted.created)
 
 
+def over_sender_limit(address: str) -> bool:
+    """Count a message from ``address`` in this hour's window (shared through the cache: Redis
+    in production, so every receiver process counts together); True once over the limit.
+    The null sender (bounces) is not limited: many servers share it."""
+    limit = settings.EMAIL_SENDER_LIMIT
+    if not limit or not address.strip("<> "):
+        return False
+    key = f"loket:smtp:sender:{address.strip().lower()}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > limit
+
+
 class MailboxHandler:
-    """aiosmtpd handler: RCPT checks the mailbox, DATA stores the raw message before 250."""
+    """aiosmtpd handler: MAIL checks the sender's rate, RCPT the mailbox, DATA stores the raw
+    message before 250."""
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+    ) -> str:
+        if await sync_to_async(over_sender_limit)(address):
+            logger.warning("smtp: %s is over the limit of %s messages an hour", address, settings.EMAIL_SENDER_LIMIT)
+            return "451 4.7.1 Too many messages from this sender; please try again later"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]

@@ -97,3 +97,42 @@ def test_admin_sees_the_quarantine_downloads_the_original_and_retries_it(owner_c
 
 def test_agents_do_not_see_the_quarantine(agent_client):
     assert agent_client.get(reverse("web:admin_quarantine")).status_code == 403
+
+
+def test_admin_sets_up_replies_and_the_acknowledgement_of_a_mailbox(owner_client, org, team):
+    mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example", team=team)
+    url = reverse("web:admin_mailbox", args=[mailbox.pk])
+    page = owner_client.get(url).content.decode()
+    assert "Nieuwe zaken krijgen een ontvangstbevestiging" in page
+    assert 'name="quote_history" id="id_quote_history" checked' in page  # the defaults, as stored
+
+    response = owner_client.post(
+        url,
+        {
+            "address": "klantenservice@woonwinkel.example",
+            "team": team.pk,
+            "sender_name": "Woonwinkel",
+            "signature": "Team Klantenservice",
+            "send_acknowledgement": "on",
+            "response_hours": "48",
+            "acknowledgement_text": "Dag {naam}, zaak {zaaknummer}.",
+        },
+    )
+    assert response.status_code == 302
+    mailbox.refresh_from_db()
+    assert mailbox.address == "klantenservice@woonwinkel.example"
+    assert mailbox.send_acknowledgement
+    assert (mailbox.response_hours, mailbox.acknowledgement_text) == (48, "Dag {naam}, zaak {zaaknummer}.")
+    assert not mailbox.quote_history  # unticked
+    assert "bevestigt ontvangst" in owner_client.get(URL).content.decode()
+
+
+def test_a_mailbox_address_with_a_plus_is_refused(owner_client):
+    response = owner_client.post(URL, {"address": "service+extra@woonwinkel.example"})
+    assert response.status_code == 400
+    assert "mag geen + bevatten" in response.content.decode()
+
+
+def test_mail_to_a_plus_address_reaches_the_mailbox(org):
+    mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example")
+    assert find_mailbox("Service+Z-2026-000123@woonwinkel.example") == mailbox

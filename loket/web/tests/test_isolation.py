@@ -77,6 +77,13 @@ ROUTES = [
     ("web:admin_token_revoke", ["token"], "post", {}),
     ("web:admin_webhook", ["endpoint"], "get", None),
     ("web:admin_webhook_delete", ["endpoint"], "post", {}),
+    ("web:admin_mailbox", ["mailbox"], "get", None),
+    (
+        "web:admin_mailbox",
+        ["mailbox"],
+        "post",
+        {"address": "kaper@example.nl", "sender_name": "Kaper", "response_hours": "24"},
+    ),
     ("web:admin_mailbox_active", ["mailbox"], "post", {"active": "0"}),
     ("web:admin_quarantine_download", ["quarantined"], "get", None),
     ("web:admin_quarantine_retry", ["quarantined"], "post", {}),
@@ -112,6 +119,7 @@ def test_outsider_requests_change_nothing(outsider_client, objects):
     assert objects["endpoint"].__class__.objects.filter(pk=objects["endpoint"].pk).exists()
     objects["mailbox"].refresh_from_db()
     assert objects["mailbox"].is_active
+    assert objects["mailbox"].address == "service@crm.woonwinkel.nl"
     objects["quarantined"].refresh_from_db()
     assert objects["quarantined"].status == "failed"
 

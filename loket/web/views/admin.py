@@ -41,7 +41,12 @@ from loket.accounts.selectors import (
     list_tokens,
 )
 from loket.integrations.actions import check_retry_delivery
-from loket.integrations.email.actions import check_create_mailbox, check_set_mailbox_active
+from loket.integrations.email.actions import (
+    MAILBOX_SETTINGS,
+    check_create_mailbox,
+    check_set_mailbox_active,
+    check_update_mailbox,
+)
 from loket.integrations.selectors import access_mailbox, access_quarantined, list_mailboxes, list_quarantine
 from loket.web.access import DeskRequest, admin_required
 from loket.web.forms import (
@@ -265,14 +270,39 @@ def mailboxes(request: DeskRequest) -> HttpResponse:
             membership=request.membership,
             address=data["address"],
             team=teams.get(data["team"]),
-            sender_name=data["sender_name"],
-            signature=data["signature"],
+            **{name: data[name] for name in MAILBOX_SETTINGS},
         )
         if created:
             messages.success(request, _("Mailbox %(address)s toegevoegd.") % {"address": created.address})
             return redirect("web:admin_mailboxes")
     context = {"mailboxes": list_mailboxes(request.organization), "form": form}
     return render(request, "web/admin/mailboxes.html", context, status=400 if form.errors else 200)
+
+
+@admin_required
+def mailbox(request: DeskRequest, mailbox_id: int) -> HttpResponse:
+    """One mailbox's settings: address, team, sender name, signature, replies, acknowledgement."""
+    mailbox = access_mailbox(request.organization, mailbox_id)
+    teams = {team.pk: team for team in list_teams(request.organization)}
+    initial = {"address": mailbox.address, "team": mailbox.team_id}
+    initial.update({name: getattr(mailbox, name) for name in MAILBOX_SETTINGS})
+    form = MailboxForm(request.POST or None, teams=teams.values(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        updated = _try(
+            form,
+            check_update_mailbox,
+            membership=request.membership,
+            mailbox=mailbox,
+            address=data["address"],
+            team=teams.get(data["team"]),
+            **{name: data[name] for name in MAILBOX_SETTINGS},
+        )
+        if updated:
+            messages.success(request, _("Mailbox %(address)s opgeslagen.") % {"address": updated.address})
+            return redirect("web:admin_mailboxes")
+    context = {"mailbox": mailbox, "form": form}
+    return render(request, "web/admin/mailbox.html", context, status=400 if form.errors else 200)
 
 
 @admin_required
