@@ -163,6 +163,13 @@ def other_cases(case: Case, limit: int = 10) -> QuerySet[Case]:
     )
 
 
+def access_message(organization: Organization, message_id: int | str) -> Message:
+    try:
+        return Message.objects.for_org(organization).get(pk=int(message_id))
+    except (Message.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
 def access_attachment(organization: Organization, attachment_id: int | str) -> Attachment:
     try:
         return Attachment.objects.for_org(organization).get(pk=int(attachment_id))

@@ -101,6 +101,7 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
         "delivery_id": delivery.pk,
         "case_id": result.message.case_id,
         "attachment_id": result.message.attachments.get().pk,
+        "message_id": result.message.pk,
         "customer_id": customer.pk,
         "source_id": second.pk,
         "membership_id": Membership.objects.get(user=agent, organization=org).pk,

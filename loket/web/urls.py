@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from loket.web.views import admin, attachments, auth, cases, customers, inbox, search
+from loket.web.views import admin, attachments, auth, cases, customers, inbox, messages, search
 
 app_name = "web"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("zaken/<int:case_id>/status/", cases.case_status, name="case_status"),
     path("zaken/<int:case_id>/gegevens/", cases.case_edit, name="case_edit"),
     path("bijlagen/<int:attachment_id>/", attachments.attachment_download, name="attachment"),
+    path("berichten/<int:message_id>/opgemaakt/", messages.message_html, name="message_html"),
     # Customers
     path("klanten/", customers.customer_list, name="customers"),
     path("klanten/<int:customer_id>/", customers.customer_detail, name="customer"),

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from loket.accounts.models import Role
 from loket.cases.models import Case, Handover, Message
 from loket.customers.models import Channel
+from loket.integrations.email.quotes import REMOTE_IMAGE, split_reply
 
 register = template.Library()
 
@@ -21,6 +22,19 @@ def _label(choices: type[TextChoices], value: str | None) -> str:
         return str(choices(value or "").label)
     except ValueError:
         return str(value or "")
+
+
+@register.filter
+def reply_parts(message: Message) -> tuple[str, str]:
+    """An inbound e-mail's new text and its folded rest (quoted history, signature)."""
+    if message.kind != Message.Kind.INBOUND or message.channel != Channel.EMAIL:
+        return message.text, ""
+    return split_reply(message.text)
+
+
+@register.filter
+def has_remote_images(message: Message) -> bool:
+    return bool(REMOTE_IMAGE.search(message.html))
 
 
 @register.filter

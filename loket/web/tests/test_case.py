@@ -64,12 +64,22 @@ def test_failed_delivery_is_shown_with_its_error(agent_client, inbound_case, age
 
 
 def test_html_messages_are_shown_sanitised_and_text_with_line_breaks(agent_client, org, team):
-    message = receive(org, text="regel een\nregel twee", html="<p>Hallo <b>daar</b></p><script>alert(1)</script>")
-    receive(org, text="alleen tekst\nmet twee regels", external_id="x2")
+    html_body = "<p>Hallo <b>daar</b></p><script>alert(1)</script>"
+    message = receive(org, channel="web", text="regel een\nregel twee", html=html_body)
+    receive(org, channel="web", text="alleen tekst\nmet twee regels", external_id="x2")
     html = agent_client.get(case_url(message.case)).content.decode()
     assert "<p>Hallo <b>daar</b></p>" in html
     assert "alert(1)" not in html
     assert "alleen tekst<br>met twee regels" in html
+
+
+def test_an_emails_html_is_shown_sanitised_in_its_own_frame(agent_client, org, team):
+    message = receive(org, text="regel een\nregel twee", html="<p>Hallo <b>daar</b></p><script>alert(1)</script>")
+    html = agent_client.get(case_url(message.case)).content.decode()
+    assert "regel een<br>regel twee" in html  # the text first; the HTML in the frame
+    frame = agent_client.get(reverse("web:message_html", args=[message.pk])).content.decode()
+    assert "<p>Hallo <b>daar</b></p>" in frame
+    assert "alert(1)" not in frame
 
 
 def test_attachments_are_linked_from_the_timeline(agent_client, org, team, settings, tmp_path):

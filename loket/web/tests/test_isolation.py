@@ -34,6 +34,7 @@ def objects(org, owner, agent, team, customer, case, settings, tmp_path):
             identity_kind="email",
             identity_value="jolanda@example.nl",
             text="Foto",
+            html="<p>Foto van de schade</p>",
             attachments=[IncomingAttachment("schade.jpg", b"jpeg", "image/jpeg")],
         ),
     ).message
@@ -43,6 +44,7 @@ def objects(org, owner, agent, team, customer, case, settings, tmp_path):
         "customer": customer,
         "duplicate": duplicate,
         "attachment": message.attachments.get(),
+        "message": message,
         "membership": Membership.objects.get(user=agent, organization=org),
         "team": team,
         "token": do_create_token(org, "Woonwinkel CRM", ["read"], actor=owner).token,
@@ -66,6 +68,7 @@ ROUTES = [
     ("web:case_status", ["case"], "post", {"status": "resolved"}),
     ("web:case_edit", ["case"], "post", {"subject": "Gekaapt", "priority": "low"}),
     ("web:attachment", ["attachment"], "get", None),
+    ("web:message_html", ["message"], "get", None),
     ("web:customer", ["customer"], "get", None),
     ("web:customer_add_identity", ["customer"], "post", {"kind": "email", "value": "kaper@example.nl"}),
     ("web:customer_merge_search", ["customer"], "get", None),
