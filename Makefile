@@ -7,9 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 CHROMIUM ?= /usr/bin/chromium
+DOVECOT ?= /usr/sbin/dovecot
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck bench lock migrate demo clean chromium messages
+.PHONY: help run test lint typecheck bench lock migrate demo clean chromium dovecot messages
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +33,12 @@ chromium: ## install Debian's chromium for the browser tests (only when missing)
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+dovecot: ## install Debian's dovecot-imapd for the IMAP tests (only when missing)
+	@command -v $(DOVECOT) >/dev/null || { \
+	  echo "Installing Debian's dovecot-imapd (apt-get)…"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dovecot-imapd >/dev/null; }
+
 migrate: $(VENV)/.installed-run ## apply database migrations
 	@mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput -v0
@@ -50,7 +57,7 @@ lint: $(VENV)/.installed-dev ## ruff (lint + format check) and the migrations ch
 typecheck: $(VENV)/.installed-dev ## mypy with django-stubs
 	LOKET_TESTING=1 $(VENV)/bin/mypy loket
 
-test: $(VENV)/.installed-dev chromium lint typecheck ## set up and run the whole suite (ruff, migrations check, pytest)
+test: $(VENV)/.installed-dev chromium dovecot lint typecheck ## set up and run the whole suite (ruff, migrations check, pytest)
 	$(PY) -m pytest -q
 
 # The English catalogue: new Dutch msgids land in the .po (translate them), then the .mo is compiled.

@@ -319,6 +319,10 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # The largest e-mail the SMTP receiver takes (larger: 552 at SMTP time); 35 MiB fits 25 MiB of
 # attachments after base64.
 EMAIL_MAX_BYTES = env_int("EMAIL_MAX_BYTES", 35 * 1024 * 1024)
+# Seconds between IMAP polls of an account whose server has no IDLE (with IDLE: at once).
+IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 60)
+# Key for secrets stored in the database (IMAP passwords); SECRET_KEY when not set.
+SECRETS_KEY = env_str("SECRETS_KEY")
 # Messages an hour one sender address may deliver to the SMTP receiver; more get 451 (try later).
 EMAIL_SENDER_LIMIT = env_int("EMAIL_SENDER_LIMIT", 200)
 INBOX_PAGE_SIZE = 25

@@ -119,3 +119,47 @@ class Mailbox(TenantModel):
     def save(self, *args: object, **kwargs: object) -> None:
         self.address = self.address.strip().lower()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ImapAccount(TenantModel):
+    """An IMAP mailbox that Loket polls for its mailbox (instead of, or beside, the SMTP receiver).
+
+    Loket fetches every message it has not seen (by UID, so a message read in another mail
+    client is still fetched), stores it, remembers the highest UID, and then moves it to
+    ``processed_folder`` (or, when that is empty, marks it seen). See email/imap.py.
+    """
+
+    class Security(models.TextChoices):
+        SSL = "ssl", _("SSL/TLS (poort 993)")
+        STARTTLS = "starttls", _("STARTTLS (poort 143)")
+        NONE = "none", _("Geen (alleen binnen een vertrouwd netwerk)")
+
+    mailbox = models.OneToOneField(Mailbox, on_delete=models.CASCADE, related_name="imap")
+    host = models.CharField(_("IMAP-server"), max_length=255)
+    port = models.PositiveIntegerField(_("poort"), default=993)
+    security = models.CharField(_("beveiliging"), max_length=10, choices=Security.choices, default=Security.SSL)
+    username = models.CharField(_("gebruikersnaam"), max_length=255)
+    password_encrypted = models.TextField(blank=True, help_text="Fernet-encrypted (loket.lib.secrets).")
+    folder = models.CharField(_("map"), max_length=255, default="INBOX")
+    processed_folder = models.CharField(
+        _("map voor verwerkte berichten"),
+        max_length=255,
+        blank=True,
+        default="Loket/Verwerkt",
+        help_text=_("Leeg: verwerkte berichten blijven staan en worden als gelezen gemarkeerd."),
+    )
+    # Where the poller is: the folder's UIDVALIDITY and the highest UID stored.
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    # One poller at a time per account, whatever the number of poller processes.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    fetched_count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("IMAP-account")
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.host}"

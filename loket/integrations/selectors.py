@@ -11,8 +11,9 @@ from loket.integrations.models import InboundDelivery, Mailbox
 
 def list_mailboxes(organization: Organization) -> list[Mailbox]:
     """The organisation's mailboxes, each with its queue: ``pending`` (stored, not yet on a case)
-    and ``failed`` (quarantined), counted through the index of the rows that are not done."""
-    mailboxes = list(Mailbox.objects.for_org(organization).select_related("team").order_by("address"))
+    and ``failed`` (quarantined), counted through the index of the rows that are not done; and
+    its IMAP account's health (last poll, last error), if it has one."""
+    mailboxes = list(Mailbox.objects.for_org(organization).select_related("team", "imap").order_by("address"))
     counts = (
         InboundDelivery.objects.filter(
             mailbox__in=mailboxes, status__in=[InboundDelivery.Status.PENDING, InboundDelivery.Status.FAILED]

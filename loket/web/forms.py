@@ -15,6 +15,7 @@ from loket.cases.models import Case, Handover
 from loket.cases.selectors import INBOX_VIEWS
 from loket.customers.models import Channel, Identity
 from loket.events.registry import EVENT_TYPES
+from loket.integrations.models import ImapAccount
 
 EMPTY = [("", _("Alle"))]
 
@@ -250,6 +251,27 @@ class MailboxForm(forms.Form):
 
     def clean_response_hours(self) -> int:
         return self.cleaned_data["response_hours"] or 24
+
+
+class ImapForm(forms.Form):
+    host = forms.CharField(label=_("IMAP-server"), max_length=255)
+    port = forms.IntegerField(label=_("Poort"), min_value=1, max_value=65535, initial=993)
+    security = forms.ChoiceField(label=_("Beveiliging"), choices=ImapAccount.Security.choices, initial="ssl")
+    username = forms.CharField(label=_("Gebruikersnaam"), max_length=255)
+    password = forms.CharField(
+        label=_("Wachtwoord"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Versleuteld opgeslagen en nooit getoond. Leeg laten om het opgeslagen wachtwoord te houden."),
+    )
+    folder = forms.CharField(label=_("Map"), max_length=255, initial="INBOX")
+    processed_folder = forms.CharField(
+        label=_("Map voor verwerkte berichten"),
+        max_length=255,
+        required=False,
+        initial="Loket/Verwerkt",
+        help_text=_("Leeg: verwerkte berichten blijven staan en worden als gelezen gemarkeerd."),
+    )
 
 
 class WebhookForm(forms.Form):

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import Membership, Team
-from loket.integrations.models import Mailbox
+from loket.integrations.models import ImapAccount, Mailbox
+from loket.lib.secrets import encrypt
 
 # What an admin sets on a mailbox besides its address and team (see Mailbox for each).
 MAILBOX_SETTINGS = (
@@ -77,3 +78,39 @@ def check_set_mailbox_active(membership: Membership, mailbox: Mailbox, active: b
     mailbox.is_active = active
     mailbox.save(update_fields=["is_active"])
     return mailbox
+
+
+IMAP_SETTINGS = ("host", "port", "security", "username", "folder", "processed_folder")
+
+
+def check_set_imap(membership: Membership, mailbox: Mailbox, *, password: str = "", **values: Any) -> ImapAccount:
+    """Connect the mailbox to an IMAP account (or change it). An empty password keeps the stored one.
+
+    A changed server, user or folder starts reading the folder from the beginning; what was
+    stored before is recognised by its Message-ID and not stored twice.
+    """
+    _require_admin(membership, mailbox)
+    unknown = set(values) - set(IMAP_SETTINGS)
+    if unknown:
+        raise ValueError(f"unknown IMAP settings: {sorted(unknown)}")
+    account = ImapAccount.objects.filter(mailbox=mailbox).first() or ImapAccount(
+        organization_id=mailbox.organization_id, mailbox=mailbox
+    )
+    if account.pk is None and not password:
+        raise ValidationError({"password": _("Vul het wachtwoord van het IMAP-account in.")})
+    where = (account.host, account.username, account.folder)
+    for name, value in values.items():
+        setattr(account, name, value)
+    if (account.host, account.username, account.folder) != where:
+        account.uidvalidity, account.last_uid = None, 0
+    if password:
+        account.password_encrypted = encrypt(password)
+    account.last_error, account.last_error_at = "", None
+    account.save()
+    return account
+
+
+def check_remove_imap(membership: Membership, mailbox: Mailbox) -> None:
+    """Stop polling. Mail fetched before stays; the server's folders are left as they are."""
+    _require_admin(membership, mailbox)
+    ImapAccount.objects.filter(mailbox=mailbox).delete()

@@ -62,6 +62,22 @@ def do_accept_email(mailboxes: list[Mailbox], raw: bytes) -> list[Accepted]:
     )
 
 
+def do_accept_emails(mailbox: Mailbox, raws: list[bytes]) -> list[Accepted]:
+    """Store raw e-mails for one mailbox in one transaction (IMAP fetches them in chunks)."""
+    return do_accept_deliveries(
+        [
+            InboundDelivery(
+                organization_id=mailbox.organization_id,
+                channel="email",
+                external_id=message_id_of(raw),
+                raw=raw,
+                mailbox=mailbox,
+            )
+            for raw in raws
+        ]
+    )
+
+
 def inbound_from_delivery(delivery: InboundDelivery) -> InboundMessage | DeliveryReport:
     """The registry's parser for channel ``email`` (see loket/integrations/registry.py).
 

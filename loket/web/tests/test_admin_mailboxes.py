@@ -109,6 +109,7 @@ def test_admin_sets_up_replies_and_the_acknowledgement_of_a_mailbox(owner_client
     response = owner_client.post(
         url,
         {
+            "form": "mailbox",
             "address": "klantenservice@woonwinkel.example",
             "team": team.pk,
             "sender_name": "Woonwinkel",
@@ -136,3 +137,39 @@ def test_a_mailbox_address_with_a_plus_is_refused(owner_client):
 def test_mail_to_a_plus_address_reaches_the_mailbox(org):
     mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example")
     assert find_mailbox("Service+Z-2026-000123@woonwinkel.example") == mailbox
+
+
+def test_admin_connects_an_imap_account_whose_password_is_never_shown(owner_client, org):
+    from loket.integrations.models import ImapAccount
+    from loket.lib.secrets import decrypt
+
+    mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example")
+    url = reverse("web:admin_mailbox", args=[mailbox.pk])
+    imap = {
+        "form": "imap",
+        "host": "imap.example.nl",
+        "port": "993",
+        "security": "ssl",
+        "username": "service@woonwinkel.example",
+        "folder": "INBOX",
+        "processed_folder": "Loket/Verwerkt",
+    }
+    refused = owner_client.post(url, imap)  # a new account needs its password
+    assert refused.status_code == 400
+    assert "Vul het wachtwoord" in refused.content.decode()
+
+    assert owner_client.post(url, {**imap, "password": "Zomer2026!"}).status_code == 302
+    account = ImapAccount.objects.get(mailbox=mailbox)
+    assert "Zomer2026!" not in account.password_encrypted
+    assert decrypt(account.password_encrypted) == "Zomer2026!"
+    page = owner_client.get(url).content.decode()
+    assert "Zomer2026!" not in page
+    assert "imap.example.nl" in page
+
+    owner_client.post(url, {**imap, "port": "143", "security": "starttls"})  # empty: keep the password
+    account.refresh_from_db()
+    assert (account.port, decrypt(account.password_encrypted)) == (143, "Zomer2026!")
+    assert "imap.example.nl" in owner_client.get(URL).content.decode()
+
+    owner_client.post(url, {"form": "imap_remove"})
+    assert not ImapAccount.objects.exists()

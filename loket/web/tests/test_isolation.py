@@ -15,7 +15,7 @@ from loket.accounts.models import Membership
 from loket.cases.models import Case, Message
 from loket.cases.receiving import InboundMessage, IncomingAttachment, do_receive_message
 from loket.customers.actions import do_create_customer
-from loket.integrations.models import InboundDelivery, Mailbox
+from loket.integrations.models import ImapAccount, InboundDelivery, Mailbox
 from loket.web import urls as web_urls
 from loket.webhooks.actions import do_create_endpoint
 
@@ -85,7 +85,13 @@ ROUTES = [
         "web:admin_mailbox",
         ["mailbox"],
         "post",
-        {"address": "kaper@example.nl", "sender_name": "Kaper", "response_hours": "24"},
+        {"form": "mailbox", "address": "kaper@example.nl", "sender_name": "Kaper", "response_hours": "24"},
+    ),
+    (
+        "web:admin_mailbox",
+        ["mailbox"],
+        "post",
+        {"form": "imap", "host": "kaper.example", "port": "993", "security": "ssl", "username": "k", "password": "x"},
     ),
     ("web:admin_mailbox_active", ["mailbox"], "post", {"active": "0"}),
     ("web:admin_quarantine_download", ["quarantined"], "get", None),
@@ -123,6 +129,7 @@ def test_outsider_requests_change_nothing(outsider_client, objects):
     objects["mailbox"].refresh_from_db()
     assert objects["mailbox"].is_active
     assert objects["mailbox"].address == "service@crm.woonwinkel.nl"
+    assert not ImapAccount.objects.exists()
     objects["quarantined"].refresh_from_db()
     assert objects["quarantined"].status == "failed"
 

@@ -42,17 +42,22 @@ from loket.accounts.selectors import (
 )
 from loket.integrations.actions import check_retry_delivery
 from loket.integrations.email.actions import (
+    IMAP_SETTINGS,
     MAILBOX_SETTINGS,
     check_create_mailbox,
+    check_remove_imap,
+    check_set_imap,
     check_set_mailbox_active,
     check_update_mailbox,
 )
+from loket.integrations.models import ImapAccount
 from loket.integrations.selectors import access_mailbox, access_quarantined, list_mailboxes, list_quarantine
 from loket.web.access import DeskRequest, admin_required
 from loket.web.forms import (
     ActiveForm,
     AddMemberForm,
     CreateMemberForm,
+    ImapForm,
     MailboxForm,
     RoleForm,
     TeamForm,
@@ -281,13 +286,17 @@ def mailboxes(request: DeskRequest) -> HttpResponse:
 
 @admin_required
 def mailbox(request: DeskRequest, mailbox_id: int) -> HttpResponse:
-    """One mailbox's settings: address, team, sender name, signature, replies, acknowledgement."""
+    """One mailbox: address, team, sender name, signature, replies, acknowledgement; and IMAP."""
     mailbox = access_mailbox(request.organization, mailbox_id)
     teams = {team.pk: team for team in list_teams(request.organization)}
     initial = {"address": mailbox.address, "team": mailbox.team_id}
     initial.update({name: getattr(mailbox, name) for name in MAILBOX_SETTINGS})
-    form = MailboxForm(request.POST or None, teams=teams.values(), initial=initial)
-    if request.method == "POST" and form.is_valid():
+    imap = ImapAccount.objects.filter(mailbox=mailbox).first()
+    imap_initial = {name: getattr(imap, name) for name in IMAP_SETTINGS} if imap else None
+    posted = request.POST.get("form")
+    form = MailboxForm(request.POST if posted == "mailbox" else None, teams=teams.values(), initial=initial)
+    imap_form = ImapForm(request.POST if posted == "imap" else None, initial=imap_initial)
+    if posted == "mailbox" and form.is_valid():
         data = form.cleaned_data
         updated = _try(
             form,
@@ -301,8 +310,26 @@ def mailbox(request: DeskRequest, mailbox_id: int) -> HttpResponse:
         if updated:
             messages.success(request, _("Mailbox %(address)s opgeslagen.") % {"address": updated.address})
             return redirect("web:admin_mailboxes")
-    context = {"mailbox": mailbox, "form": form}
-    return render(request, "web/admin/mailbox.html", context, status=400 if form.errors else 200)
+    if posted == "imap" and imap_form.is_valid():
+        data = imap_form.cleaned_data
+        account = _try(
+            imap_form,
+            check_set_imap,
+            membership=request.membership,
+            mailbox=mailbox,
+            password=data["password"],
+            **{name: data[name] for name in IMAP_SETTINGS},
+        )
+        if account:
+            messages.success(request, _("IMAP-account opgeslagen: de poller haalt binnen een minuut de mail op."))
+            return redirect("web:admin_mailbox", mailbox_id=mailbox.pk)
+    if posted == "imap_remove":
+        check_remove_imap(request.membership, mailbox)
+        messages.success(request, _("IMAP-account losgekoppeld."))
+        return redirect("web:admin_mailbox", mailbox_id=mailbox.pk)
+    context = {"mailbox": mailbox, "form": form, "imap_form": imap_form, "imap": imap}
+    invalid = form.errors or imap_form.errors
+    return render(request, "web/admin/mailbox.html", context, status=400 if invalid else 200)
 
 
 @admin_required

@@ -1,5 +1,5 @@
-"""Run Loket as one process group: the ASGI server, the task worker, the inbound worker and
-the SMTP receiver.
+"""Run Loket as one process group: the ASGI server, the task worker, the inbound worker, the
+SMTP receiver and the IMAP poller.
 
 ``make run`` uses this. Ctrl-C (SIGINT) or SIGTERM stops every child and waits for it; if a
 child dies on its own, the others are stopped too, so nothing is left running half-way.
@@ -36,6 +36,7 @@ class Command(BaseCommand):
             ),
             [python, "manage.py", "inbound_worker"],
             [python, "manage.py", "smtp_receiver", "--host", host, "--port", str(smtp_port)],
+            [python, "manage.py", "imap_poller"],
         ]
         children = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603
         stopping = False
