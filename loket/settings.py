@@ -319,6 +319,10 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # The largest e-mail the SMTP receiver takes (larger: 552 at SMTP time); 35 MiB fits 25 MiB of
 # attachments after base64.
 EMAIL_MAX_BYTES = env_int("EMAIL_MAX_BYTES", 35 * 1024 * 1024)
+# django-anymail: every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"] (provider API keys for
+# sending, ANYMAIL_WEBHOOK_SECRET "user:password" and ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY for the
+# inbound webhooks). Set EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend to send through one.
+ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
 # Seconds between IMAP polls of an account whose server has no IDLE (with IDLE: at once).
 IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 60)
 # Key for secrets stored in the database (IMAP passwords); SECRET_KEY when not set.

@@ -1,12 +1,15 @@
 from django.urls import include, path
 
 from loket.api.api import api
+from loket.integrations.email.providers import provider_webhook
 from loket.ops.views import health
 
 urlpatterns = [
     path("", include("loket.web.urls_auth")),
     path("api/v1/", api.urls),
     path("health/", health, name="health"),
+    # E-mail providers' inbound webhooks (Mailgun, Postmark, SendGrid): docs/channels/email.md.
+    path("inbound/email/<str:provider>/", provider_webhook, name="email_provider_webhook"),
     # Django's set_language: POST language + next, stores the choice in a cookie.
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("loket.web.urls")),

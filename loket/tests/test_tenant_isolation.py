@@ -40,6 +40,9 @@ PUBLIC = {
     "unknown-route",
     "health",
     "set_language",
+    # Providers' inbound e-mail webhooks: no user or token; verified by the provider's signature
+    # and routed by recipient address to that address's one organisation (test_providers.py).
+    "email_provider_webhook",
 }
 
 # What only the owning organisation's pages may ever contain.
