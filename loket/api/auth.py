@@ -99,6 +99,7 @@ class TokenAuth(HttpBearer):
 READ = TokenAuth(Scope.READ)
 WRITE = TokenAuth(Scope.WRITE)
 INBOUND = TokenAuth(Scope.INBOUND)
+ADMIN = TokenAuth(Scope.ADMIN)
 
 
 def actor_of(request: HttpRequest) -> ApiActor:

@@ -9,11 +9,12 @@ from loket.accounts.models import Organization
 from loket.integrations.models import InboundDelivery, Mailbox
 
 
-def list_mailboxes(organization: Organization) -> list[Mailbox]:
+def list_mailboxes(organization: Organization, ids: list[int] | None = None) -> list[Mailbox]:
     """The organisation's mailboxes, each with its queue: ``pending`` (stored, not yet on a case)
     and ``failed`` (quarantined), counted through the index of the rows that are not done; and
     its IMAP account's health (last poll, last error), if it has one."""
-    mailboxes = list(Mailbox.objects.for_org(organization).select_related("team", "imap").order_by("address"))
+    found = Mailbox.objects.for_org(organization).select_related("team", "imap").order_by("address")
+    mailboxes = list(found.filter(pk__in=ids) if ids is not None else found)
     counts = (
         InboundDelivery.objects.filter(
             mailbox__in=mailboxes, status__in=[InboundDelivery.Status.PENDING, InboundDelivery.Status.FAILED]
@@ -27,6 +28,10 @@ def list_mailboxes(organization: Organization) -> list[Mailbox]:
         mailbox.pending = by_mailbox.get((mailbox.pk, InboundDelivery.Status.PENDING), 0)  # type: ignore[attr-defined]
         mailbox.failed = by_mailbox.get((mailbox.pk, InboundDelivery.Status.FAILED), 0)  # type: ignore[attr-defined]
     return mailboxes
+
+
+def access_mailbox_with_counts(organization: Organization, mailbox_id: int) -> Mailbox:
+    return list_mailboxes(organization, ids=[access_mailbox(organization, mailbox_id).pk])[0]
 
 
 def access_mailbox(organization: Organization, mailbox_id: int | str) -> Mailbox:

@@ -69,6 +69,14 @@ def api(token) -> ApiClient:
 
 
 @pytest.fixture
+def admin_api(org, owner) -> ApiClient:
+    from loket.accounts.actions import do_create_token
+    from loket.accounts.models import Scope
+
+    return ApiClient(Client(), do_create_token(org, "Beheer", [Scope.ADMIN], actor=owner).secret)
+
+
+@pytest.fixture
 def outsider_api(outsider_token) -> ApiClient:
     return ApiClient(Client(), outsider_token)
 
@@ -97,7 +105,11 @@ def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
     delivery = do_accept_inbound(
         org, [InboundMessage(channel="api", identity_kind="email", identity_value="jolanda@example.nl", text="Hoi")]
     )[0].delivery
+    from loket.integrations.models import Mailbox
+
+    mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example", sender_name="Woonwinkel")
     return {
+        "mailbox": mailbox.pk,
         "delivery": delivery.pk,
         "customer": customer.pk,
         "duplicate": duplicate.pk,

@@ -26,6 +26,7 @@ class Route:
     params: dict[str, Any] = field(default_factory=dict)
     outsider: str = OUTSIDER_404
     ok: int = 200
+    admin: bool = False  # needs a token with the admin scope (the organisation's configuration)
 
     def url(self, world: dict[str, int]) -> str:
         return self.path.format(**world)
@@ -88,4 +89,22 @@ ROUTES: list[Route] = [
         ok=202,
     ),
     Route("GET", "/inbound/deliveries/{delivery}"),
+    Route("GET", "/mailboxes", outsider=OUTSIDER_LIST, admin=True),
+    Route(
+        "POST",
+        "/mailboxes",
+        body={"address": "route-table@loket.example", "sender_name": "Routes"},
+        outsider=OUTSIDER_OWN,
+        ok=201,
+        admin=True,
+    ),
+    Route("GET", "/mailboxes/{mailbox}", admin=True),
+    Route("PATCH", "/mailboxes/{mailbox}", body={"signature": "Team Klantenservice"}, admin=True),
+    Route(
+        "PUT",
+        "/mailboxes/{mailbox}/imap",
+        body={"host": "imap.woonwinkel.example", "username": "service", "password": "geheim"},
+        admin=True,
+    ),
+    Route("DELETE", "/mailboxes/{mailbox}/imap", admin=True),
 ]

@@ -122,10 +122,12 @@ def _wrong_bodies(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def battery(api, world, settings):
+def battery(api, admin_api, world, settings):
     settings.API_RATE_LIMIT_PER_MINUTE = 1_000_000
+    user_api = api
 
     def fire(route: Route) -> int:
+        api = admin_api if route.admin else user_api
         sent = 0
         url = route.url(world)
         for raw in RAW_BODIES:

@@ -41,8 +41,8 @@ def test_route_table_covers_every_url_of_the_api():
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
-def test_the_organisations_own_token_succeeds(api, world, route):
-    response = _call(api, route, world)
+def test_the_organisations_own_token_succeeds(api, admin_api, world, route):
+    response = _call(admin_api if route.admin else api, route, world)
     assert response.status_code == route.ok, response.content
 
 

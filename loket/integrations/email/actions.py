@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -61,6 +62,11 @@ def check_update_mailbox(
 
 
 def _save(mailbox: Mailbox) -> Mailbox:
+    mailbox.address = mailbox.address.strip().lower()
+    try:
+        validate_email(mailbox.address)
+    except ValidationError:
+        raise ValidationError({"address": _("Vul een geldig e-mailadres in.")}) from None
     if "+" in mailbox.address.partition("@")[0]:
         # "service+z-2026-000123@…" is how replies find their case: a mailbox address has no "+".
         raise ValidationError({"address": _("Een mailboxadres mag geen + bevatten.")})
