@@ -16,7 +16,14 @@ INGEST_MODES = (
     ("api_ingest_batch", f"batch: POST /batches, {BATCH_SIZE} messages each"),
 )
 NEW_SHARE = 0.3
-TARGETS = {"ingest_msgs_per_s": 1000, "ingest_share_of_raw": 0.30, "page_p95_ms": 50, "page_queries": 12}
+TARGETS = {
+    "ingest_msgs_per_s": 1000,
+    "ingest_share_of_raw": 0.30,
+    "page_p95_ms": 50,
+    "page_queries": 12,
+    "email_msgs_per_s": 200,
+    "email_memory_growth": 1.2,
+}
 
 
 def label_of(n: int) -> str:
@@ -151,6 +158,64 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     load = result.get("loadavg_after_phase", {})
     if load:
         out(f"   machine load, 1-minute average after each phase (2 cores; above 2 = other work waiting): {load}")
+
+    # 1b. e-mail
+    email = result.get("email_ingest")
+    if email and "error" in email:
+        out("")
+        out(f"1b. E-mail ingest ERROR: {email['error']}")
+    elif email:
+        out("")
+        smtp, action = email.get("smtp", {}), email.get("action", {})
+        baseline = email.get("parse_only_baseline", {})
+        out(
+            f"1b. E-mail ingest: the corpus ({email.get('corpus_files')} files) repeated to "
+            f"{email['params']['messages']:,} messages, each with its own Message-ID"
+        )
+        out(
+            f"   parse only: stdlib, modern policy + get_body    {num(baseline.get('msgs_per_s')):>8} msg/s   "
+            "(baseline, the peer's definition; one process)"
+        )
+        loket_parse = baseline.get("loket_parse_msgs_per_s")
+        out(
+            f"   parse only: Loket's parser (compat32 + own)     {num(loket_parse):>8} msg/s   "
+            f"({times(ratio(loket_parse, baseline.get('msgs_per_s')))} the baseline)"
+        )
+        out(
+            f"   SMTP receiver, accepted (stored before 250)     {num(smtp.get('accepted_per_s')):>8} msg/s   "
+            f"({smtp.get('accepted')} accepted, {smtp.get('refused')} refused, {smtp.get('errors')} errors; "
+            f"{email['params']['smtp_connections']} sessions)"
+        )
+        e2e = email.get("msgs_per_s")
+        deliveries = smtp.get("verify", {}).get("deliveries", {})
+        out(
+            f"   SMTP → case, end to end (2 inbound workers)     {num(e2e):>8} msg/s   "
+            f"({deliveries.get('done')} on cases, {deliveries.get('failed')} quarantined, "
+            f"{email.get('files_raised')} raised; {pct(ratio(e2e, baseline.get('msgs_per_s')))} of parse-only)"
+        )
+        out(
+            f"   ingest action in-process (accept + process)     {num(action.get('msgs_per_s')):>8} msg/s   "
+            f"({action.get('queries_per_msg')} queries/msg; accept alone {num(action.get('accept_msgs_per_s'))} msg/s; "
+            f"{pct(ratio(action.get('msgs_per_s'), baseline.get('msgs_per_s')))} of parse-only)"
+        )
+        redelivered = email.get("duplicates_on_redelivery", {})
+        out(
+            f"   redelivery of all of it: {redelivered.get('deliveries')} deliveries and "
+            f"{redelivered.get('messages')} messages created again"
+        )
+        memory = smtp.get("memory", {})
+        growths = [m.get("growth") for m in memory.values() if m.get("growth")]
+        flat = max(growths) <= TARGETS["email_memory_growth"] if growths else None
+        out(
+            "   memory (RSS early → last, MiB): "
+            + "; ".join(f"{name} {m['early_mib']} → {m['last_mib']}" for name, m in memory.items())
+        )
+        out(
+            f"   targets: ≥ {TARGETS['email_msgs_per_s']} msg/s end to end: "
+            f"{verdict(e2e >= TARGETS['email_msgs_per_s'] if isinstance(e2e, int | float) else None)}; "
+            f"memory flat (last ≤ {TARGETS['email_memory_growth']}\N{MULTIPLICATION SIGN} early): {verdict(flat)}"
+        )
+        ratios["email_e2e_share_of_parse_only"] = ratio(e2e, baseline.get("msgs_per_s"))
 
     # 2. pages
     out("")
@@ -309,7 +374,25 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
                 f"{num(raw.get('single_row_autocommit', {}).get('rows_per_s')):>10} "
                 f"{num(praw.get('single_row_autocommit', {}).get('rows_per_s')):>10}"
             )
-        out("   * not the same path: Loket has no e-mail channel yet; the peer parses e-mail (MIME) in-process.")
+        email = result.get("email_ingest") or {}
+        if email and "error" not in email:
+            row(
+                "e-mail msg/s: Loket SMTP → case, end to end | peer, in-process",
+                email.get("msgs_per_s"),
+                peer.get("email_ingest", {}).get("msgs_per_s"),
+                "email_e2e_vs_email",
+            )
+            row(
+                "e-mail msg/s: Loket ingest action in-process | peer, in-process",
+                email.get("action", {}).get("msgs_per_s"),
+                peer.get("email_ingest", {}).get("msgs_per_s"),
+                "email_action_vs_email",
+            )
+            out(
+                f"   {'e-mail files that raised (first delivery)':<58} {num(email.get('files_raised')):>10} "
+                f"{num(peer.get('email_ingest', {}).get('files_raised')):>10}"
+            )
+        out("   * not the same path: Loket's generic API ingest beside the peer's e-mail (MIME) ingest.")
     return "\n".join(lines), ratios
 
 

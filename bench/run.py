@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.report import BATCH_SIZE, CONCURRENCY, NEW_SHARE, TARGETS, label_of, report
 
 DRAIN_MAX_S = 600  # how long the check waits for the inbound workers to drain the backlog
+SMTP_CONNECTIONS = 4  # concurrent SMTP sessions delivering the e-mail corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -61,6 +62,7 @@ FULL = {
     "scales": [1_000, 10_000, 100_000],
     "raw_rows": 10_000,
     "raw_max_s": 10,
+    "email_messages": 5_000,
 }
 QUICK = {
     "ingest_messages": 1_500,
@@ -74,6 +76,7 @@ QUICK = {
     "scales": [500, 2_000],
     "raw_rows": 2_000,
     "raw_max_s": 4,
+    "email_messages": 600,
 }
 
 
@@ -401,6 +404,141 @@ def verify_ingest(env: dict[str, str], setup: dict[str, Any], load: dict[str, An
     return run_json([*cmd, "--wait-drained", str(DRAIN_MAX_S)], env, DRAIN_MAX_S + 300)
 
 
+def rss_kib(pid: int) -> int:
+    """Resident memory of one process (Linux /proc), 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def send_smtp(port: int, raws: list[bytes], connections: int) -> dict[str, Any]:
+    """Deliver ``raws`` to the SMTP receiver over ``connections`` sessions at once (as an MTA
+    does, several messages per session); count what got 250 and what was refused."""
+    import smtplib
+    import threading
+
+    from bench.email_corpus import on_the_wire
+
+    lock = threading.Lock()
+    counts = {"accepted": 0, "refused": 0, "errors": 0}
+    queue = list(enumerate(raws))
+
+    def worker() -> None:
+        client = smtplib.SMTP("127.0.0.1", port, timeout=60)
+        try:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    _index, raw = queue.pop()
+                try:
+                    client.sendmail("sender@corpus.example", ["bench@loket.bench"], on_the_wire(raw))
+                    outcome = "accepted"
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
+                    outcome = "refused"
+                except (smtplib.SMTPException, OSError):
+                    outcome = "errors"
+                    client = smtplib.SMTP("127.0.0.1", port, timeout=60)
+                with lock:
+                    counts[outcome] += 1
+        finally:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                client.quit()
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - t0
+    return {**counts, "seconds": round(seconds, 2), "accepted_per_s": round(counts["accepted"] / seconds, 1)}
+
+
+def phase_email(dbs: Databases, env: dict[str, str], size: dict[str, Any]) -> dict[str, Any]:
+    """The corpus through the SMTP receiver with two inbound workers (end to end, memory over
+    the run), and through the ingest action in-process beside a parse-only baseline."""
+    import threading
+
+    from bench.email_corpus import messages
+
+    count = size["email_messages"]
+    result: dict[str, Any] = {"params": {"messages": count, "smtp_connections": SMTP_CONNECTIONS}}
+    env_smtp = {**env, "DATABASE_URL": dbs.fresh("email"), "EMAIL_SENDER_LIMIT": "0"}
+    try:
+        setup = run_json([PY, "bench/email_side.py", "setup"], env_smtp, 120)
+        result["corpus_files"] = setup["corpus_files"]
+        port = free_port()
+        out = (LOG_DIR / "smtp-receiver.log").open("w")
+        receiver = subprocess.Popen(  # noqa: S603
+            [PY, "manage.py", "smtp_receiver", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env_smtp,
+            stdout=out,
+            stderr=out,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+                time.sleep(0.1)
+            with inbound_workers(env_smtp) as drainers:
+                watched = {
+                    "smtp_receiver": receiver.pid,
+                    **{f"inbound_worker_{i}": d.pid for i, d in enumerate(drainers)},
+                }
+                samples: dict[str, list[int]] = {name: [] for name in watched}
+                stop = threading.Event()
+
+                def sample() -> None:
+                    while not stop.wait(0.5):
+                        for name, pid in watched.items():
+                            samples[name].append(rss_kib(pid))
+
+                sampler = threading.Thread(target=sample, daemon=True)
+                sampler.start()
+                raws = messages(count, "smtp")
+                sent = send_smtp(port, raws, SMTP_CONNECTIONS)
+                verify = run_json(
+                    [PY, "bench/email_side.py", "verify", "--org-id", str(setup["org_id"]), "--expected", str(count)],
+                    env_smtp,
+                    DRAIN_MAX_S + 60,
+                )
+                stop.set()
+                sampler.join()
+        finally:
+            receiver.terminate()
+            receiver.wait(timeout=30)
+        memory = {}
+        for name, values in samples.items():
+            values = [v for v in values if v]
+            if len(values) >= 4:
+                early = values[len(values) // 10]
+                memory[name] = {"early_mib": round(early / 1024, 1), "last_mib": round(values[-1] / 1024, 1),
+                                "max_mib": round(max(values) / 1024, 1),
+                                "growth": round(values[-1] / early, 3) if early else None}  # fmt: skip
+        result["smtp"] = {**sent, "verify": verify, "memory": memory}
+        result["msgs_per_s"] = verify["deliveries"].get("end_to_end_per_s")
+        result["files_raised"] = verify.get("files_raised")
+    finally:
+        dbs.drop("email")
+    env_action = {**env, "DATABASE_URL": dbs.fresh("emailaction")}
+    try:
+        result["action"] = run_json(
+            [PY, "bench/email_side.py", "action", "--messages", str(count)], env_action, DRAIN_MAX_S + 300
+        )
+        result["parse_only_baseline"] = result["action"]["parse_only_baseline"]
+        result["duplicates_on_redelivery"] = result["action"]["duplicates_on_redelivery"]
+    finally:
+        dbs.drop("emailaction")
+    return result
+
+
 def phase_pages(dbs: Databases, env: dict[str, str], scales: list[int]) -> list[dict[str, Any]]:
     url = dbs.fresh("pages")
     env = {**env, "DATABASE_URL": url}
@@ -489,6 +627,7 @@ def main() -> int:
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--cases", type=int, default=None, help="largest number of cases for the page measurements")
     ap.add_argument("--keep-logs", action="store_true", help="keep the temp dir with every step's log")
+    ap.add_argument("--only", metavar="PHASE", help="run only this phase (and env), e.g. email_ingest")
     ap.add_argument("--report", metavar="JSON", help="only print the table of a saved result (bench/results/…)")
     args = ap.parse_args()
     if args.report:
@@ -529,6 +668,8 @@ def main() -> int:
 
     def phase(key: str, fn: Any) -> None:
         nonlocal failed
+        if args.only and key not in (args.only, "env"):
+            return
         log(f"phase {key}")
         t0 = time.perf_counter()
         try:
@@ -579,6 +720,7 @@ def main() -> int:
                     mode=mode,
                 ),
             )
+        phase("email_ingest", lambda: phase_email(dbs, env, size))
         phase("pages", lambda: phase_pages(dbs, env, scales))
         if not (args.skip_peer or args.quick):
             phase("peer", lambda: phase_peer(args.db, peer_tickets))
@@ -600,7 +742,8 @@ def main() -> int:
     result["ratios"] = ratios
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
-    name = f"{dt.date.today().isoformat()}-{args.db}{'-quick' if args.quick else ''}.json"
+    name = f"{dt.date.today().isoformat()}-{args.db}{'-quick' if args.quick else ''}"
+    name += f"-{args.only}.json" if args.only else ".json"
     (results_dir / name).write_text(json.dumps(result, indent=1) + "\n")
     print(table)
     print(f"\n(total {result['seconds']:.0f} s; full result: bench/results/{name})")

@@ -32,6 +32,7 @@ def _in_range(value: datetime) -> datetime:
 # Strings the database can store: bounded to their column, no NUL, valid Unicode.
 Str60 = Annotated[str, StringConstraints(max_length=60), AfterValidator(_clean_text)]
 Str100 = Annotated[str, StringConstraints(max_length=100), AfterValidator(_clean_text)]
+Str120 = Annotated[str, StringConstraints(max_length=120), AfterValidator(_clean_text)]
 Str150 = Annotated[str, StringConstraints(max_length=150), AfterValidator(_clean_text)]
 Str200 = Annotated[str, StringConstraints(max_length=200), AfterValidator(_clean_text)]
 Str250 = Annotated[str, StringConstraints(max_length=250), AfterValidator(_clean_text)]

@@ -7,7 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from ninja import Schema
 from pydantic import Field
 
-from loket.api.schemas.common import Id, Input, LongText, Patch, Str255
+from loket.api.schemas.common import Id, Input, LongText, Patch, Str120, Str255
 
 ResponseHours = Annotated[int, Field(ge=1, le=24 * 30)]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -52,7 +52,7 @@ class MailboxOut(Schema):
 
 
 class MailboxSettings(Input):
-    sender_name: Annotated[str, Field(max_length=120)] = ""
+    sender_name: Str120 = ""
     signature: LongText = ""
     quote_history: bool = True
     plus_addressing: bool = True
@@ -72,7 +72,7 @@ class MailboxCreate(MailboxSettings):
 class MailboxUpdate(Patch):
     address: Address | None = None
     team_id: Id | None = None
-    sender_name: Annotated[str, Field(max_length=120)] | None = None
+    sender_name: Str120 | None = None
     signature: LongText | None = None
     quote_history: bool | None = None
     plus_addressing: bool | None = None
@@ -87,7 +87,7 @@ class ImapIn(Input):
     port: Port = 993
     security: Literal["ssl", "starttls", "none"] = "ssl"
     username: Str255
-    password: Annotated[str, Field(max_length=1000)] = Field(
+    password: LongText = Field(
         "", description="Required the first time; leave out to keep the stored one. Never returned."
     )
     folder: Str255 = "INBOX"
