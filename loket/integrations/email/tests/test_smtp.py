@@ -153,3 +153,55 @@ def test_every_corpus_mail_becomes_a_message_or_is_quarantined_with_a_reason(smt
     assert InboundDelivery.objects.count() == stored
     assert do_process_pending() == 0
     assert Case.objects.count() > 0
+
+
+def smtp_session(port: int, data: bytes) -> list[bytes]:
+    """A raw SMTP client: the server's replies to one transaction whose DATA part is ``data``
+    (sent in one write, pipelined commands after it included)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        reader = sock.makefile("rb")
+        replies = [reader.readline()]
+        for command in (b"EHLO client.example\r\n", b"MAIL FROM:<jolanda@example.nl>\r\n"):
+            sock.sendall(command)
+            replies.append(reader.readline())
+            while replies[-1][3:4] == b"-":  # a multi-line EHLO answer
+                replies.append(reader.readline())
+        for command in (b"RCPT TO:<service@woonwinkel.example>\r\n", b"DATA\r\n"):
+            sock.sendall(command)
+            replies.append(reader.readline())
+        sock.sendall(data)
+        replies.append(reader.readline())
+        if data.endswith(b"QUIT\r\n"):
+            replies.append(reader.readline())
+        return replies
+
+
+@pytest.mark.parametrize(
+    ("wire", "stored"),
+    [
+        (b".\r\n", b""),
+        (b"x\r\n.\r\n", b"x\r\n"),
+        (b"\r\n.\r\n", b"\r\n"),
+        (b"..verborgen\r\n.\r\n", b".verborgen\r\n"),
+        (b"a\r\n..b\r\n.\r\n", b"a\r\n.b\r\n"),
+        (b"a\r\n.\r\nQUIT\r\n", b"a\r\n"),  # the next command pipelined right after the message
+    ],
+    ids=["empty", "one-line", "empty-line", "leading-dot", "dot-inside", "pipelined-quit"],
+)
+def test_data_is_read_up_to_its_terminator_and_unstuffed(smtp_port, wire, stored):
+    replies = smtp_session(smtp_port, wire)
+    assert replies[-2 if wire.endswith(b"QUIT\r\n") else -1].startswith(b"250 2.0.0 Message stored")
+    if wire.endswith(b"QUIT\r\n"):
+        assert replies[-1].startswith(b"221")
+    assert bytes(InboundDelivery.objects.get().raw) == stored
+
+
+@pytest.mark.skipif(CORPORA is None, reason=MISSING)
+def test_corpus_mail_is_stored_byte_for_byte_as_it_was_sent(smtp_port, settings):
+    settings.EMAIL_SENDER_LIMIT = 0
+    for path in email_files():
+        InboundDelivery.objects.all().delete()
+        send(smtp_port, path.read_bytes())
+        wire = on_the_wire(path.read_bytes())
+        sent = wire if wire.endswith(b"\r\n") else wire + b"\r\n"  # smtplib ends the last line
+        assert bytes(InboundDelivery.objects.get().raw) == sent, path.name
