@@ -108,6 +108,12 @@ def agent_client(client, agent, org):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Attachments a test stores land in its own temp dir, never in the checkout's var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and the like must not leak between tests (Redis keeps them)."""
     from django.core.cache import cache

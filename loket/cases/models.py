@@ -188,6 +188,8 @@ class Attachment(TenantModel):
     file = models.FileField(upload_to=attachment_path, max_length=300)
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=150, default="application/octet-stream")
+    # E-mail: the part's Content-ID, for an image the HTML shows inline (<img src="cid:…">).
+    content_id = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(default=0)
 
     class Meta:

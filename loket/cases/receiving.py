@@ -37,6 +37,7 @@ class IncomingAttachment:
     filename: str
     content: bytes
     content_type: str = "application/octet-stream"
+    content_id: str = ""  # e-mail: an image the HTML shows inline (<img src="cid:…">)
 
 
 @dataclass
@@ -73,6 +74,7 @@ class InboundMessage:
         for attachment in self.attachments:
             attachment.filename = attachment.filename.replace("\x00", "")
             attachment.content_type = attachment.content_type.replace("\x00", "")
+            attachment.content_id = attachment.content_id.replace("\x00", "")
 
     def to_payload(self) -> dict[str, Any]:
         """JSON for storing the message before it is processed (``InboundDelivery.payload``)."""
@@ -90,6 +92,7 @@ class InboundMessage:
                     "filename": item.filename,
                     "content_type": item.content_type,
                     "content": base64.b64encode(item.content).decode("ascii"),
+                    "content_id": item.content_id,
                 }
                 for item in self.attachments
             ],
@@ -109,6 +112,7 @@ class InboundMessage:
                 filename=item["filename"],
                 content_type=item.get("content_type") or "application/octet-stream",
                 content=base64.b64decode(item["content"]),
+                content_id=item.get("content_id", ""),
             )
             for item in payload.get("attachments", [])
         ]
@@ -133,6 +137,7 @@ def _store_attachments(message: Message, attachments: Iterable[IncomingAttachmen
             message=message,
             filename=safe_filename(item.filename),
             content_type=item.content_type[:150] or "application/octet-stream",
+            content_id=item.content_id[:255],
             size=len(item.content),
         )
         attachment.file.save(attachment.filename, ContentFile(item.content), save=False)

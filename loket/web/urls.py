@@ -24,6 +24,7 @@ urlpatterns = [
     path("zaken/<int:case_id>/gegevens/", cases.case_edit, name="case_edit"),
     path("bijlagen/<int:attachment_id>/", attachments.attachment_download, name="attachment"),
     path("berichten/<int:message_id>/opgemaakt/", messages.message_html, name="message_html"),
+    path("berichten/afbeelding/<str:token>/", messages.inline_image, name="inline_image"),
     # Customers
     path("klanten/", customers.customer_list, name="customers"),
     path("klanten/<int:customer_id>/", customers.customer_detail, name="customer"),

@@ -86,11 +86,6 @@ def anonymous_api(db) -> ApiClient:
     return ApiClient(Client(), None)
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
     """One of every object a route can name, all of ``org``; see routes.py."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html as html_lib
+import mimetypes
 import re
 from collections.abc import Iterator
 from contextlib import suppress
@@ -21,6 +22,7 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr
 
 import nh3
+from tnefparse import TNEF
 
 from loket.cases.receiving import IncomingAttachment
 from loket.integrations.base import Rejected
@@ -97,6 +99,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
     # Line ends as the agent's screen wants them: the wire's CRLF (and a lone CR) become LF.
     text = _newlines(_content(text_part)) if text_part is not None else ""
     html = _newlines(_content(html_part)) if html_part is not None else ""
+    attachments = _attachments(message, {id(text_part), id(html_part)})
+    attachments, tnef_text, tnef_html = _unpack_tnef(attachments)
+    if not text.strip() and not html.strip():
+        text, html = tnef_text, tnef_html  # Outlook put the whole message in winmail.dat
     if not text.strip() and html.strip():
         text = html_to_text(html)
     subject = _header(message, "Subject")
@@ -112,7 +118,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         to=_addresses(message, "To"),
         cc=_addresses(message, "Cc"),
         delivered_to=sorted({*_addresses(message, "Delivered-To"), *_addresses(message, "X-Original-To")}),
-        attachments=_attachments(message, {id(text_part), id(html_part)}),
+        attachments=attachments,
         automatic=_is_automatic(message, subject),
         bounce=_bounce(message),
         defects=sorted({type(defect).__name__ for part in _own_parts(message) for defect in part.defects}),
@@ -358,6 +364,46 @@ def _content(part: Message) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
+def _unpack_tnef(attachments: list[IncomingAttachment]) -> tuple[list[IncomingAttachment], str, str]:
+    """Outlook's ``winmail.dat`` (TNEF) replaced by the files in it; its text and HTML body.
+
+    A winmail.dat that cannot be read stays as it is (the raw message is kept anyway).
+    """
+    result: list[IncomingAttachment] = []
+    text = html = ""
+    for attachment in attachments:
+        if attachment.content_type != "application/ms-tnef" and attachment.filename.lower() != "winmail.dat":
+            result.append(attachment)
+            continue
+        try:
+            tnef = TNEF(attachment.content)
+            files = [
+                IncomingAttachment(
+                    filename=(item.long_filename() or item.name or "bijlage").replace("\x00", ""),
+                    content=bytes(item.data),
+                    content_type=mimetypes.guess_type(item.long_filename() or item.name or "")[0]
+                    or "application/octet-stream",
+                )
+                for item in tnef.attachments
+            ]
+            text = text or _tnef_text(tnef.body)
+            html = html or _tnef_text(tnef.htmlbody)
+        except Exception:  # a damaged or unusual winmail.dat: keep it as the customer sent it
+            result.append(attachment)
+            continue
+        result.extend(files or [attachment])  # nothing in it but the text: keep it as it came
+    return result, _newlines(text), _newlines(html)
+
+
+def _tnef_text(value: object) -> str:
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("cp1252", errors="replace")
+    return str(value or "")
+
+
 def _attachment_bytes(part: Message, attached_message: bool) -> bytes:
     if attached_message:  # a forwarded message: kept whole, as an .eml
         inner = part.get_payload()
@@ -388,6 +434,7 @@ def _attachments(message: Message, bodies: set[int]) -> list[IncomingAttachment]
                 filename=filename or f"bijlage-{index}{extension}",
                 content=payload,
                 content_type=content_type,
+                content_id=_header(part, "Content-ID").strip().strip("<>")[:255],
             )
         )
     return result

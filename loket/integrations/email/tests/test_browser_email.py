@@ -6,6 +6,7 @@ tracking pixel would): the test asserts that it is not even requested until the 
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -71,9 +72,15 @@ def mail_with_quote_and_pixel(tracker: str) -> bytes:
         "De bank staat er nog steeds.\r\n\r\n"
         "Op ma 23 nov. 2026 om 10:00 schreef Woonwinkel <service@woonwinkel.example>:\r\n"
         "> Wij halen de bank dinsdag op.\r\n"
-        "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        '--b\r\nContent-Type: multipart/related; boundary="r"\r\n\r\n'
+        "--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
         f'<p>De bank staat er nog steeds.</p><img src="{tracker}/open.png" alt="">'
+        '<img src="cid:foto@example.nl" alt="foto" data-testid="foto">'
         "<blockquote>Wij halen de bank dinsdag op.</blockquote>\r\n"
+        "--r\r\nContent-Type: image/png\r\nContent-ID: <foto@example.nl>\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        f"{base64.b64encode(PIXEL).decode()}\r\n"
+        "--r--\r\n"
         "--b--\r\n"
     ).encode()
 
@@ -103,11 +110,12 @@ def test_an_email_case_shows_the_new_text_folds_the_quote_and_blocks_remote_imag
     frame = page.frame_locator(".msg__formatted iframe")
     expect(frame.get_by_test_id("remote-images")).to_contain_text("geblokkeerd")
     expect(frame.get_by_text("De bank staat er nog steeds.")).to_be_visible()
+    expect(frame.locator("img[alt=foto]")).to_have_js_property("naturalWidth", 1)  # the mail's own image
     assert Pixel.requests == []  # the sender has not learned that the mail was opened
 
     formatted.get_by_role("link", name=re.compile("Afbeeldingen laden")).click()
     expect(frame.get_by_test_id("remote-images")).to_contain_text("geladen")
-    expect(frame.locator("img")).to_have_js_property("naturalWidth", 1)
+    expect(frame.locator("img").first).to_have_js_property("naturalWidth", 1)
     assert Pixel.requests == ["/open.png"]
     assert page.console_errors == []  # type: ignore[attr-defined]
 
