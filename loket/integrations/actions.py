@@ -12,13 +12,13 @@ a failure keeps it with its reason and retries it with backoff.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,13 +28,14 @@ from loket.cases.models import Message
 from loket.cases.receiving import InboundMessage, ReceiveResult, do_receive_message, do_receive_messages
 from loket.customers.normalize import normalize_identity
 from loket.integrations.base import DeliveryReport
+from loket.integrations.email.counts import count_mail
 from loket.integrations.models import InboundDelivery
 from loket.integrations.registry import Rejected, after_receive, parse_raw
 from loket.lib.db import update_rows
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
+    from datetime import date, datetime
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,38 @@ def do_process_delivery(delivery: InboundDelivery) -> InboundDelivery | None:
 
 
 def _process(organization: Organization, deliveries: list[InboundDelivery]) -> None:
-    """Store the deliveries' messages; set each delivery's outcome (the caller saves it)."""
+    """Store the deliveries' messages; set each delivery's outcome (the caller saves it); count
+    the e-mail per mailbox."""
+    bounced: list[InboundDelivery] = []
+    _store_all(organization, deliveries, bounced)
+    _count_email(deliveries, bounced)
+
+
+def _count_email(deliveries: list[InboundDelivery], bounced: list[InboundDelivery]) -> None:
+    """Received (on a case), rejected (quarantined) and bounced (an outbound mail failed) per
+    mailbox and day; a count that cannot be written is logged, never a lost message."""
+    counts: Counter[tuple[int, int, date, str]] = Counter()
+    bounce_ids = {id(delivery) for delivery in bounced}
+    for delivery in deliveries:
+        if delivery.channel != "email" or delivery.mailbox_id is None:
+            continue
+        kind = {InboundDelivery.Status.DONE: "received", InboundDelivery.Status.FAILED: "rejected"}.get(
+            delivery.status  # type: ignore[call-overload]
+        )
+        if id(delivery) in bounce_ids:
+            kind = "failed"
+        if kind:
+            counts[(delivery.organization_id, delivery.mailbox_id, timezone.localdate(delivery.received_at), kind)] += 1
+    if not counts:
+        return
+    try:
+        with transaction.atomic():
+            count_mail(counts)
+    except DatabaseError:
+        logger.exception("could not count %s e-mails", sum(counts.values()))
+
+
+def _store_all(organization: Organization, deliveries: list[InboundDelivery], bounced: list[InboundDelivery]) -> None:
     now = timezone.now()
     parsed: list[tuple[InboundDelivery, InboundMessage]] = []
     for delivery in deliveries:
@@ -202,6 +234,8 @@ def _process(organization: Organization, deliveries: list[InboundDelivery]) -> N
                 reported = _apply_report(organization, inbound)
                 if reported is not None or inbound.fallback is None:
                     _done(delivery, reported, now)
+                    if reported is not None and inbound.status == Message.Delivery.FAILED:
+                        bounced.append(delivery)
                     continue
                 inbound = inbound.fallback
             parsed.append((delivery, inbound))

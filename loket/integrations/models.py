@@ -121,6 +121,24 @@ class Mailbox(TenantModel):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
+class MailboxDay(TenantModel):
+    """What one mailbox received, rejected, sent and failed to send on one day (Europe/Amsterdam).
+
+    Counted as the work happens (one upsert per batch of the inbound worker, one per sent
+    mail), so the admin screens read seven rows per mailbox, whatever the volume.
+    """
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    received = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mailbox", "day"], name="mailboxday_unique_day")]
+
+
 class ImapAccount(TenantModel):
     """An IMAP mailbox that Loket polls for its mailbox (instead of, or beside, the SMTP receiver).
 

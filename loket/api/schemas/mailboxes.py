@@ -25,6 +25,13 @@ class ImapOut(Schema):
     fetched_count: int
 
 
+class MailCounts(Schema):
+    received: int = Field(description="Put on a case.")
+    rejected: int = Field(description="Quarantined with a reason.")
+    sent: int
+    failed: int = Field(description="Refused by the receiving server, or bounced later.")
+
+
 class MailboxOut(Schema):
     id: int
     address: str
@@ -39,6 +46,7 @@ class MailboxOut(Schema):
     is_active: bool = Field(description="An inactive mailbox refuses new mail (SMTP 550).")
     pending: int = Field(description="Stored messages not yet on a case.")
     failed: int = Field(description="Messages in quarantine.")
+    last_7_days: MailCounts = Field(description="Today and the six days before (Europe/Amsterdam).")
     imap: ImapOut | None = Field(
         description="The IMAP account Loket polls for this mailbox; the password is never shown."
     )

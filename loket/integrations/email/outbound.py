@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from loket.cases.models import Message
 from loket.customers.models import Identity
 from loket.integrations.base import ChannelAdapter, DeliveryError
+from loket.integrations.email.counts import count_one
 from loket.integrations.models import InboundDelivery, Mailbox
 
 if TYPE_CHECKING:
@@ -51,7 +52,18 @@ class EmailAdapter(ChannelAdapter):
     label = "E-mail"
 
     def send(self, message: Message) -> str:
-        email = compose(message)
+        email, mailbox = compose(message)
+        try:
+            self._send(email)
+        except DeliveryError as error:
+            if error.permanent and mailbox is not None:
+                count_one(mailbox, "failed")
+            raise
+        if mailbox is not None:
+            count_one(mailbox, "sent")
+        return email.extra_headers["Message-ID"]
+
+    def _send(self, email: EmailMessage) -> None:
         try:
             email.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as error:
@@ -65,7 +77,6 @@ class EmailAdapter(ChannelAdapter):
             raise DeliveryError(detail, permanent=500 <= error.smtp_code < 600) from error
         except (smtplib.SMTPException, OSError) as error:  # connection refused, timeout, TLS: try again later
             raise DeliveryError(f"{type(error).__name__}: {error}", permanent=False) from error
-        return email.extra_headers["Message-ID"]
 
 
 def _decode(text: bytes | str) -> str:
@@ -87,8 +98,9 @@ class Thread:
     last_inbound: Message | None = None
 
 
-def compose(message: Message) -> EmailMessage:
-    """The e-mail for an outbound message of a case (see the module's docstring)."""
+def compose(message: Message) -> tuple[EmailMessage, Mailbox | None]:
+    """The e-mail for an outbound message of a case (see the module's docstring), and the
+    mailbox it is sent from (None: from DEFAULT_FROM_EMAIL, the organisation has none)."""
     case = message.case
     thread = thread_of(message)
     mailbox = thread.mailbox
@@ -109,7 +121,7 @@ def compose(message: Message) -> EmailMessage:
         headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: machines must not answer this
         headers["X-Auto-Response-Suppress"] = "All"  # Exchange: no out-of-office reply to it
     reply_to = [formataddr((sender_name, _plus_address(mailbox, case.number)))] if mailbox else []
-    return EmailMessage(
+    email = EmailMessage(
         subject=subject,
         body=body,
         from_email=formataddr((sender_name, from_address)),
@@ -118,6 +130,7 @@ def compose(message: Message) -> EmailMessage:
         reply_to=reply_to,
         headers=headers,
     )
+    return email, mailbox
 
 
 def thread_of(message: Message) -> Thread:

@@ -324,6 +324,9 @@ def test_a_bounce_marks_the_reply_failed_on_its_case_and_opens_no_case(
     assert "User Unknown" in sent.delivery_error
     assert Case.objects.count() == 1
     assert Message.objects.count() == 2  # the report is no customer's message
+    from loket.integrations.email.counts import last_days
+
+    assert last_days([mailbox.pk])[mailbox.pk] == {"received": 1, "rejected": 0, "sent": 1, "failed": 1}
     page = agent_client.get(f"/zaken/{case.pk}/")
     assert "Niet afgeleverd:" in page.content.decode()
     assert "User Unknown" in page.content.decode()
@@ -337,3 +340,20 @@ def test_a_bounce_of_someone_elses_mail_is_kept_as_an_automatic_message(desk, ma
     do_resolve_case(message.case, actor=agent)
     desk.receive(mailbox, (Path(CORPORA) / BOUNCE).read_bytes().replace(b"Message-Id: <", b"Message-Id: <x"))
     assert Case.objects.get(pk=message.case_id).status == Case.Status.RESOLVED  # never reopened by a machine
+
+
+def test_mail_is_counted_per_mailbox_and_day(desk, mailbox, agent, owner, customer_server, client):
+    from loket.integrations.email.counts import last_days
+
+    desk.receive(mailbox, FIRST)
+    no_sender = FIRST.replace("From: Jolanda de Vries <jolanda@example.nl>", "From: nobody")
+    desk.receive(mailbox, no_sender.replace("bank-1", "q"))  # quarantined: rejected
+    desk.reply(Case.objects.get(), agent)
+    customer_server.answer = "550 5.1.1 Unknown user"
+    desk.reply(Case.objects.get(), agent, text="Nog een keer.")
+
+    assert last_days([mailbox.pk])[mailbox.pk] == {"received": 1, "rejected": 1, "sent": 1, "failed": 1}
+    client.force_login(owner)
+    html = client.get("/beheer/mailboxen/").content.decode()
+    assert "1 ontvangen, 1 verzonden" in html
+    assert "1 geweigerd, 1 mislukt" in html
