@@ -129,14 +129,14 @@ class ReceiveResult:
 
 
 def _store_attachments(message: Message, attachments: Iterable[IncomingAttachment]) -> None:
-    from loket.cases.files import safe_filename
+    from loket.cases.files import content_type_of, safe_filename
 
     for item in attachments:
         attachment = Attachment(
             organization_id=message.organization_id,
             message=message,
             filename=safe_filename(item.filename),
-            content_type=item.content_type[:150] or "application/octet-stream",
+            content_type=content_type_of(item.content, item.content_type, item.filename),
             content_id=item.content_id[:255],
             size=len(item.content),
         )
