@@ -161,6 +161,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests on a file too, not Django's in-memory default: the browser and WebSocket tests run a
+    # server thread beside the test, and in-memory SQLite's shared cache answers a concurrent
+    # write with "database table is locked" at once instead of waiting out the lock (seen in
+    # CI). pytest-django gives each xdist worker a name of its own.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    if TESTING:
+        (BASE_DIR / "var").mkdir(exist_ok=True)
 elif env_int("DB_POOL_MAX_SIZE", 10) > 0:
     # Under ASGI every request runs in a thread of its own and would open a new PostgreSQL
     # connection (half the CPU of a small request, measured in bench/); a pool per process

@@ -65,6 +65,9 @@ class LenientSMTP(SMTP):
         except asyncio.IncompleteReadError:
             return  # the client went away mid-message: nothing to answer
         if body is None:
+            logger.warning(
+                "smtp: refused a message over %s bytes from %s (552)", self.data_size_limit, self.envelope.mail_from
+            )
             await self.push("552 Error: Too much mail data")
             self._set_post_data_state()
             return

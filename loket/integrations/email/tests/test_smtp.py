@@ -99,7 +99,7 @@ def test_an_unknown_recipient_is_refused_at_rcpt_time_and_nothing_is_stored(smtp
 
 
 def test_a_message_over_the_size_limit_is_refused_with_552(smtp_port, settings):
-    settings.EMAIL_MAX_BYTES = 1000
+    settings.EMAIL_MAX_BYTES = 1000  # read when a session starts
     # smtplib announces the size (SIZE=…): refused at MAIL FROM, or at the end of DATA otherwise
     with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPDataError)) as refused:
         send(smtp_port, MAIL + b"x" * 2000 + b"\r\n")
@@ -205,3 +205,12 @@ def test_corpus_mail_is_stored_byte_for_byte_as_it_was_sent(smtp_port, settings)
         wire = on_the_wire(path.read_bytes())
         sent = wire if wire.endswith(b"\r\n") else wire + b"\r\n"  # smtplib ends the last line
         assert bytes(InboundDelivery.objects.get().raw) == sent, path.name
+
+
+@pytest.mark.parametrize("size", [1_500, 70_000], ids=["just-over", "far-over-the-buffer"])
+def test_data_over_the_limit_without_a_size_announcement_gets_552_and_is_logged(smtp_port, settings, caplog, size):
+    settings.EMAIL_MAX_BYTES = 1000  # read when a session starts
+    replies = smtp_session(smtp_port, b"x" * size + b"\r\n" + b"y" * 500 + b"\r\n.\r\n")
+    assert replies[-1].startswith(b"552")
+    assert InboundDelivery.objects.count() == 0
+    assert "refused a message over 1000 bytes" in caplog.text
