@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 ALLOWED_TAGS = {
@@ -53,3 +55,17 @@ def sanitize_html(html: str) -> str:
         set_tag_attribute_values={"a": {"target": "_blank"}},  # a link opens outside the desk
         strip_comments=True,
     )
+
+
+# An <img> in sanitised HTML that a remote server would serve (a tracking pixel tells the sender
+# when and where the mail was read): shown only when the agent asks.
+REMOTE_IMAGE_SRC = re.compile(r"(<img\b[^>]*?\s)src=(?=\"https?://)", re.IGNORECASE)
+
+
+def has_remote_images(html: str) -> bool:
+    return bool(REMOTE_IMAGE_SRC.search(html))
+
+
+def block_remote_images(html: str) -> str:
+    """The sanitised HTML with every remote image's ``src`` renamed, so that it is not requested."""
+    return REMOTE_IMAGE_SRC.sub(r"\1data-blocked-src=", html)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from loket.accounts.models import Organization
 from loket.accounts.selectors import access_colleague, access_team
-from loket.api.auth import READ, WRITE, ApiActor, actor_of
-from loket.api.errors import not_found
+from loket.api.auth import READ, WRITE, actor_of
 from loket.api.pagination import PageParams, paginate
+from loket.api.refs import find, find_optional
 from loket.api.schemas.cases import CaseCreate, CaseFilters, CaseOut, CaseUpdate, HandoverIn
 from loket.api.schemas.common import Page
 from loket.cases.actions import (
@@ -28,19 +26,6 @@ from loket.cases.selectors import access_case, filter_cases
 from loket.customers.selectors import access_customer
 
 router = Router(tags=["cases"])
-T = TypeVar("T")
-
-
-def _find(actor: ApiActor, field: str, pk: int, access: Callable[[Organization, int], T]) -> T:
-    """A body reference (``"team_id": 3``) → that object of the token's organisation; else 404 naming the field."""
-    try:
-        return access(actor.organization, pk)
-    except Http404:
-        raise not_found(field.removesuffix("_id").replace("_", " ").capitalize(), field=field) from None
-
-
-def _find_optional(actor: ApiActor, field: str, pk: int | None, access: Callable[[Organization, int], T]) -> T | None:
-    return None if pk is None else _find(actor, field, pk, access)
 
 
 @router.get("", auth=READ, response=Page[CaseOut], summary="List cases (most recently updated first)")
@@ -63,10 +48,10 @@ def create_case(request: HttpRequest, payload: CaseCreate) -> Status[Any]:
     actor = actor_of(request)
     case = check_open_case(
         actor.membership,
-        _find(actor, "customer_id", payload.customer_id, access_customer),
+        find(actor, "customer_id", payload.customer_id, access_customer),
         subject=payload.subject,
-        owner=_find_optional(actor, "owner_id", payload.owner_id, access_colleague),
-        team=_find_optional(actor, "team_id", payload.team_id, access_team),
+        owner=find_optional(actor, "owner_id", payload.owner_id, access_colleague),
+        team=find_optional(actor, "team_id", payload.team_id, access_team),
         assign_to_actor=False,
         priority=payload.priority,
         reason=payload.reason,
@@ -103,8 +88,8 @@ def hand_over(request: HttpRequest, case_id: int, payload: HandoverIn) -> Any:
     check_hand_over(
         actor.membership,
         case,
-        to_user=_find_optional(actor, "to_user", payload.to_user, access_colleague),
-        to_team=_find_optional(actor, "to_team", payload.to_team, access_team),
+        to_user=find_optional(actor, "to_user", payload.to_user, access_colleague),
+        to_team=find_optional(actor, "to_team", payload.to_team, access_team),
         reason=payload.reason,
         note=payload.note,
     )

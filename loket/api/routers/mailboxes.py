@@ -7,9 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from loket.accounts.models import Team
+from loket.accounts.selectors import access_team
 from loket.api.auth import ADMIN, actor_of
-from loket.api.errors import not_found
+from loket.api.refs import find_optional
 from loket.api.schemas.common import Page
 from loket.api.schemas.mailboxes import ImapIn, MailboxCreate, MailboxOut, MailboxUpdate
 from loket.integrations.email.actions import (
@@ -26,15 +26,6 @@ from loket.integrations.selectors import access_mailbox, access_mailbox_with_cou
 router = Router(tags=["mailboxes"])
 
 
-def _team(request: HttpRequest, team_id: int | None) -> Team | None:
-    if team_id is None:
-        return None
-    team = Team.objects.for_org(actor_of(request).organization).filter(pk=team_id).first()
-    if team is None:
-        raise not_found("Team", "team_id")
-    return team
-
-
 @router.get("", auth=ADMIN, response=Page[MailboxOut], summary="List the mailboxes, with their queues")
 def list_all(request: HttpRequest) -> dict[str, Any]:
     # An organisation has a handful: one page, in the shape of every list of the API.
@@ -46,7 +37,10 @@ def create(request: HttpRequest, payload: MailboxCreate) -> Status[Any]:
     actor = actor_of(request)
     values = payload.model_dump(include=set(MAILBOX_SETTINGS))
     mailbox = check_create_mailbox(
-        actor.membership, address=payload.address, team=_team(request, payload.team_id), **values
+        actor.membership,
+        address=payload.address,
+        team=find_optional(actor, "team_id", payload.team_id, access_team),
+        **values,
     )
     return Status(201, access_mailbox_with_counts(actor.organization, mailbox.pk))
 
@@ -61,7 +55,7 @@ def update(request: HttpRequest, mailbox_id: int, payload: MailboxUpdate) -> Any
     actor = actor_of(request)
     mailbox = access_mailbox(actor.organization, mailbox_id)
     sent = payload.model_dump(exclude_unset=True)
-    team = _team(request, sent["team_id"]) if "team_id" in sent else mailbox.team
+    team = find_optional(actor, "team_id", sent["team_id"], access_team) if "team_id" in sent else mailbox.team
     values = {name: sent.get(name, getattr(mailbox, name)) for name in MAILBOX_SETTINGS}
     check_update_mailbox(actor.membership, mailbox, address=sent.get("address", mailbox.address), team=team, **values)
     if "is_active" in sent:

@@ -48,33 +48,17 @@ def do_accept_email(mailboxes: list[Mailbox], raw: bytes) -> list[Accepted]:
     per_organization: dict[int, Mailbox] = {}
     for mailbox in mailboxes:
         per_organization.setdefault(mailbox.organization_id, mailbox)
-    return do_accept_deliveries(
-        [
-            InboundDelivery(
-                organization_id=mailbox.organization_id,
-                channel="email",
-                external_id=message_id,
-                raw=raw,
-                mailbox=mailbox,
-            )
-            for mailbox in per_organization.values()
-        ]
-    )
+    return do_accept_deliveries([_delivery(mailbox, raw, message_id) for mailbox in per_organization.values()])
 
 
 def do_accept_emails(mailbox: Mailbox, raws: list[bytes]) -> list[Accepted]:
     """Store raw e-mails for one mailbox in one transaction (IMAP fetches them in chunks)."""
-    return do_accept_deliveries(
-        [
-            InboundDelivery(
-                organization_id=mailbox.organization_id,
-                channel="email",
-                external_id=message_id_of(raw),
-                raw=raw,
-                mailbox=mailbox,
-            )
-            for raw in raws
-        ]
+    return do_accept_deliveries([_delivery(mailbox, raw, message_id_of(raw)) for raw in raws])
+
+
+def _delivery(mailbox: Mailbox, raw: bytes, message_id: str) -> InboundDelivery:
+    return InboundDelivery(
+        organization_id=mailbox.organization_id, channel="email", external_id=message_id, raw=raw, mailbox=mailbox
     )
 
 

@@ -169,8 +169,7 @@ def _decoded_8bit(text: str) -> str:
 def _decoded(value: object) -> str:
     if value is None:
         return ""
-    text = _decoded_8bit(value if isinstance(value, str) else str(value))
-    text = re.sub(r"\r?\n[ \t]*", " ", text)
+    text = _unfolded(_decoded_8bit(value if isinstance(value, str) else str(value)))
     if "=?" in text:
         with suppress(Exception):  # undecodable encoded-words: the raw text is still readable
             text = str(make_header(decode_header(text)))

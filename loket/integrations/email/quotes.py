@@ -26,9 +26,6 @@ from __future__ import annotations
 
 import re
 
-# An <img> in (sanitised) HTML that a remote server would serve: blocked until the agent asks.
-REMOTE_IMAGE = re.compile(r"<img\b[^>]*\bsrc=\"https?://", re.IGNORECASE)
-
 MAX_CHARS = 200_000  # longer texts are shown whole: folding is a convenience, not worth the time
 
 REPLY_HEADER = re.compile(

@@ -12,7 +12,8 @@ from django.utils.safestring import SafeString
 from loket.accounts.models import Role
 from loket.cases.models import Case, Handover, Message
 from loket.customers.models import Channel
-from loket.integrations.email.quotes import REMOTE_IMAGE, split_reply
+from loket.integrations.email.quotes import split_reply
+from loket.lib.html import has_remote_images as html_has_remote_images
 
 register = template.Library()
 
@@ -34,7 +35,7 @@ def reply_parts(message: Message) -> tuple[str, str]:
 
 @register.filter
 def has_remote_images(message: Message) -> bool:
-    return bool(REMOTE_IMAGE.search(message.html))
+    return html_has_remote_images(message.html)
 
 
 @register.filter

@@ -23,10 +23,9 @@ from django.views.decorators.http import require_GET
 
 from loket.cases.models import Attachment, Message
 from loket.cases.selectors import access_message
-from loket.integrations.email.quotes import REMOTE_IMAGE
+from loket.lib.html import block_remote_images, has_remote_images
 from loket.web.access import DeskRequest, member_required
 
-REMOTE_IMAGE_SRC = re.compile(r"(<img\b[^>]*?\s)src=(?=\"https?://)", re.IGNORECASE)
 CID_SRC = re.compile(r"\bsrc=\"cid:([^\"]+)\"", re.IGNORECASE)
 INLINE_SALT = "loket.web.inline-image"
 INLINE_MAX_AGE = 60 * 60  # seconds a frame's image links stay valid
@@ -45,10 +44,10 @@ def message_html(request: DeskRequest, message_id: int) -> HttpResponse:
     html = _with_inline_images(message)
     if not load_images:
         # Not even asked for: the CSP below would block the request too, but with an error.
-        html = REMOTE_IMAGE_SRC.sub(r"\1data-blocked-src=", html)
+        html = block_remote_images(html)
     context = {
         "html": html,
-        "remote_images": bool(REMOTE_IMAGE.search(message.html)),
+        "remote_images": has_remote_images(message.html),
         "load_images": load_images,
     }
     response = render(request, "web/message_html.html", context)
