@@ -198,6 +198,13 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             f"({action.get('queries_per_msg')} queries/msg; accept alone {num(action.get('accept_msgs_per_s'))} msg/s; "
             f"{pct(ratio(action.get('msgs_per_s'), baseline.get('msgs_per_s')))} of parse-only)"
         )
+        cpu = smtp.get("cpu_ms_per_message")
+        if cpu:
+            out(
+                "   CPU ms per message, end to end: "
+                + "; ".join(f"{name} {num(ms, 2)}" for name, ms in cpu.items())
+                + f" (machine busy {pct(smtp.get('machine_busy_share'))})"
+            )
         redelivered = email.get("duplicates_on_redelivery", {})
         out(
             f"   redelivery of all of it: {redelivered.get('deliveries')} deliveries and "

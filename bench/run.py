@@ -503,12 +503,19 @@ def phase_email(dbs: Databases, env: dict[str, str], size: dict[str, Any]) -> di
                 sampler = threading.Thread(target=sample, daemon=True)
                 sampler.start()
                 raws = messages(count, "smtp")
+                # Where the CPU goes: each of Loket's processes, the sending harness (this
+                # process), and the rest of the machine (PostgreSQL, Redis, anything else).
+                cpu0 = {name: cpu_seconds(pid) for name, pid in watched.items()}
+                own0, busy0 = cpu_seconds(os.getpid()), machine_busy()
                 sent = send_smtp(port, raws, SMTP_CONNECTIONS)
                 verify = run_json(
                     [PY, "bench/email_side.py", "verify", "--org-id", str(setup["org_id"]), "--expected", str(count)],
                     env_smtp,
                     DRAIN_MAX_S + 60,
                 )
+                cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in watched.items()}
+                cpu["sender (harness)"] = cpu_seconds(os.getpid()) - own0
+                busy1 = machine_busy()
                 stop.set()
                 sampler.join()
         finally:
@@ -524,7 +531,13 @@ def phase_email(dbs: Databases, env: dict[str, str], size: dict[str, Any]) -> di
                 memory[name] = {"early_mib": round(early / 1024, 1), "mid_mib": round(mid / 1024, 1),
                                 "last_mib": round(values[-1] / 1024, 1), "max_mib": round(max(values) / 1024, 1),
                                 "growth": round(values[-1] / mid, 3) if mid else None}  # fmt: skip
-        result["smtp"] = {**sent, "verify": verify, "memory": memory}
+        tick = os.sysconf("SC_CLK_TCK")
+        busy_s = (busy1[0] - busy0[0]) / tick
+        cpu["rest of the machine (PostgreSQL …)"] = max(0.0, busy_s - sum(cpu.values()))
+        cpu_ms = {name: round(seconds * 1000 / count, 2) for name, seconds in cpu.items()}
+        share = round((busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 3)
+        result["smtp"] = {**sent, "verify": verify, "memory": memory, "cpu_ms_per_message": cpu_ms}
+        result["smtp"]["machine_busy_share"] = share
         result["msgs_per_s"] = verify["deliveries"].get("end_to_end_per_s")
         result["files_raised"] = verify.get("files_raised")
     finally:

@@ -71,8 +71,25 @@ def _add_identity(customer: Customer, kind: str, value: str, label: str = "") ->
         ) from None
 
 
-def do_add_identity(customer: Customer, kind: str, value: str, *, actor: User | None, label: str = "") -> Identity:
+def do_add_identity(
+    customer: Customer, kind: str, value: str, *, actor: User | None, label: str = "", move: bool = False
+) -> Identity:
+    """Add an address to ``customer``.
+
+    An address belongs to one customer. When it already belongs to another, that is an error,
+    unless ``move``: the agent knows who really wrote (a customer's second address that opened
+    a customer of its own), and the address, with its messages, goes to ``customer``.
+    """
     normalized = normalize_identity(kind, value)
+    if move:
+        taken = (
+            Identity.objects.for_org(customer.organization)
+            .select_related("customer")
+            .filter(kind=kind, value=normalized)
+            .first()
+        )
+        if taken is not None:
+            return do_move_identity(taken, customer, actor=actor)
     with transaction.atomic():
         identity = _add_identity(customer, kind, normalized, label)
         record_event(
@@ -81,6 +98,50 @@ def do_add_identity(customer: Customer, kind: str, value: str, *, actor: User | 
             actor=actor,
             customer=customer,
             data={"kind": kind, "value": normalized},
+        )
+    return identity
+
+
+def do_move_identity(identity: Identity, target: Customer, *, actor: User | None) -> Identity:
+    """Give ``identity`` to ``target``; its messages show ``target`` as their sender from now on.
+
+    The customer it leaves is usually one that identity resolution made for an unknown address.
+    When nothing is left of it (no identity, case or product), it is recorded as merged into
+    ``target``, as a merge would: out of lists and search, and traffic of a stale reference to
+    it lands on ``target``. Otherwise it keeps its cases and other addresses.
+    """
+    source = identity.customer
+    if identity.organization_id != target.organization_id:
+        raise ValidationError(_("Klanten van verschillende organisaties kunnen niet worden samengevoegd."))
+    if target.merged_into_id is not None:
+        raise ValidationError(_("Deze klant is al samengevoegd."))
+    if source.pk == target.pk:
+        return identity
+    with transaction.atomic():
+        identity.customer = target
+        identity.save(update_fields=["customer"])
+        emptied = not (
+            Identity.objects.filter(customer=source).exists()
+            or Case.objects.filter(customer=source).exists()
+            or Subscription.objects.filter(customer=source).exists()
+        )
+        if emptied:
+            source.merged_into = target
+            source.save(update_fields=["merged_into"])
+        target.updated_at = timezone.now()
+        target.save(update_fields=["updated_at"])
+        record_event(
+            target.organization,
+            "customer.identity_added",
+            actor=actor,
+            customer=target,
+            data={
+                "kind": identity.kind,
+                "value": identity.value,
+                "from_customer_id": source.pk,
+                "from_customer_name": source.name,
+                "from_customer_merged": emptied,
+            },
         )
     return identity
 
@@ -230,16 +291,17 @@ def _require_writer(membership: Membership) -> None:
 
 
 def check_add_identity(
-    membership: Membership, customer: Customer, *, kind: str, value: str, label: str = ""
+    membership: Membership, customer: Customer, *, kind: str, value: str, label: str = "", move: bool = False
 ) -> Identity:
-    """Add an address to a customer; a bad or taken value is a ValidationError on ``value``."""
+    """Add (or with ``move``, move) an address to a customer; a bad or taken value is a
+    ValidationError on ``value``."""
     _require_writer(membership)
     if customer.organization_id != membership.organization_id:
         raise PermissionDenied
     if kind not in Identity.Kind.values:
         raise ValidationError({"kind": _("Kies een soort identiteit.")})
     try:
-        return do_add_identity(customer, kind, value, actor=membership.user, label=label.strip()[:100])
+        return do_add_identity(customer, kind, value, actor=membership.user, label=label.strip()[:100], move=move)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             raise

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 if TYPE_CHECKING:
@@ -79,3 +80,13 @@ def is_partial(request: HttpRequest) -> bool:
     """An htmx request for a region (not a boosted page load)."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not htmx.boosted  # type: ignore[union-attr]
+
+
+def safe_next(request: HttpRequest) -> str | None:
+    """The ``next`` address a form sends the agent back to, when it is one of this site's own."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None

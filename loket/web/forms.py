@@ -157,6 +157,9 @@ class IdentityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Soort"), choices=Identity.Kind.choices)
     value = forms.CharField(label=_("Adres of nummer"), max_length=320)
     label = forms.CharField(label=_("Omschrijving"), max_length=100, required=False)
+    # Set by "add the sender to this customer" on a message: the address may belong to another
+    # customer (one made for it when it first wrote), and moves here.
+    move = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 # --- Admin --------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def add_identity(request: HttpRequest, customer_id: int, payload: IdentityIn) ->
     actor = actor_of(request)
     customer = access_customer(actor.organization, customer_id)
     identity = check_add_identity(
-        actor.membership, customer, kind=payload.kind, value=payload.value, label=payload.label
+        actor.membership, customer, kind=payload.kind, value=payload.value, label=payload.label, move=payload.move
     )
     return Status(201, identity)
 

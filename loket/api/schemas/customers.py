@@ -42,6 +42,13 @@ class NewIdentity(Input):
 
 class IdentityIn(NewIdentity):
     label: Str100 = ""
+    move: bool = Field(
+        False,
+        description=(
+            "When the address belongs to another customer, move it (with its messages) to this one "
+            "instead of answering 422. The other customer is recorded as merged when nothing else is left of it."
+        ),
+    )
 
 
 class CustomerCreate(Input):

@@ -62,6 +62,25 @@ def test_add_identity_normalises_the_value(api, customer):
     assert response.json() | {"id": 0} == {"id": 0, "kind": "whatsapp", "value": "+31687654321", "label": "Werk"}
 
 
+def test_an_address_of_another_customer_is_moved_when_asked(api, customer, org):
+    stranger = do_create_customer(org, actor=None, name="jdv@werk.example", identities=[("email", "jdv@werk.example")])
+    refused = api.post(f"/customers/{customer.pk}/identities", {"kind": "email", "value": "JDV@werk.example"})
+    assert refused.status_code == 422
+    response = api.post(
+        f"/customers/{customer.pk}/identities", {"kind": "email", "value": "JDV@werk.example", "move": True}
+    )
+    assert response.status_code == 201
+    assert Identity.objects.get(value="jdv@werk.example").customer == customer
+    stranger.refresh_from_db()
+    assert stranger.merged_into == customer  # nothing was left of it
+    # Asked again, nothing changes: the address is already hers.
+    again = api.post(
+        f"/customers/{customer.pk}/identities", {"kind": "email", "value": "jdv@werk.example", "move": True}
+    )
+    assert again.status_code == 201
+    assert again.json()["id"] == response.json()["id"]
+
+
 def test_subscriptions_are_listed_and_added(api, customer):
     do_add_subscription(customer, product="Internet", reference="NET-1")
     response = api.post(

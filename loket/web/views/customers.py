@@ -11,13 +11,14 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from loket.cases.selectors import list_cases
 from loket.customers.actions import check_add_identity, check_merge_customers
 from loket.customers.models import Customer, Identity
 from loket.customers.selectors import access_customer, list_customers, search_customers
-from loket.web.access import DeskRequest, member_required, writer_required
+from loket.web.access import DeskRequest, member_required, safe_next, writer_required
 from loket.web.forms import IdentityForm, SearchForm, apply_errors
 
 
@@ -55,19 +56,32 @@ def customer_add_identity(request: DeskRequest, customer_id: int) -> HttpRespons
             apply_errors(form, exc)
         else:
             messages.success(request, _("Identiteit toegevoegd."))
-            return redirect("web:customer", customer.pk)
+            # From a message in a case: back to that case.
+            return redirect(safe_next(request) or reverse("web:customer", args=[customer.pk]))
     context = _customer_context(request, customer, identity_form=form)
     return render(request, "web/customer.html", context, status=400)
 
 
 @member_required
 def customer_merge_search(request: DeskRequest, customer_id: int) -> HttpResponse:
-    """Step 1 of a merge: find the duplicate that will be merged into this customer."""
+    """Step 1 of a merge: find the duplicate that will be merged into this customer.
+
+    With ``?in=1`` the other way round: this customer is the duplicate (one that identity
+    resolution made for an unknown address, seen from its case) and the agent looks for the
+    customer it really is.
+    """
     customer = access_customer(request.organization, customer_id)
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     candidates = search_customers(request.organization, query).exclude(pk=customer.pk)[:25] if query else []
-    context = {"customer": customer, "form": form, "query": query, "candidates": candidates}
+    context = {
+        "customer": customer,
+        "form": form,
+        "query": query,
+        "candidates": candidates,
+        "into": request.GET.get("in") == "1",
+        "next": safe_next(request),
+    }
     return render(request, "web/customer_merge.html", context)
 
 
@@ -76,7 +90,8 @@ def customer_merge_confirm(request: DeskRequest, customer_id: int, source_id: in
     """Step 2: show both customers side by side before anything changes."""
     customer = access_customer(request.organization, customer_id)
     source = access_customer(request.organization, source_id)
-    return render(request, "web/customer_merge_confirm.html", {"customer": customer, "source": source})
+    context = {"customer": customer, "source": source, "next": safe_next(request)}
+    return render(request, "web/customer_merge_confirm.html", context)
 
 
 @writer_required
@@ -91,4 +106,4 @@ def customer_merge(request: DeskRequest, customer_id: int, source_id: int) -> Ht
     else:
         names = {"source": source.display_name, "target": target.display_name}
         messages.success(request, _("%(source)s is samengevoegd met %(target)s.") % names)
-    return redirect("web:customer", target.pk)
+    return redirect(safe_next(request) or reverse("web:customer", args=[target.pk]))
