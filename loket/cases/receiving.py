@@ -128,20 +128,24 @@ class ReceiveResult:
     case_opened: bool = False  # this message opened its case (a first message, answered by an acknowledgement)
 
 
-def _store_attachments(message: Message, attachments: Iterable[IncomingAttachment]) -> None:
+def _store_attachments(messages: Iterable[tuple[Message, Iterable[IncomingAttachment]]]) -> None:
+    """Each attachment's file into storage, then one INSERT for all of them."""
     from loket.cases.files import content_type_of, safe_filename
 
-    for item in attachments:
-        attachment = Attachment(
-            organization_id=message.organization_id,
-            message=message,
-            filename=safe_filename(item.filename),
-            content_type=content_type_of(item.content, item.content_type, item.filename),
-            content_id=item.content_id[:255],
-            size=len(item.content),
-        )
-        attachment.file.save(attachment.filename, ContentFile(item.content), save=False)
-        attachment.save()
+    rows = []
+    for message, attachments in messages:
+        for item in attachments:
+            attachment = Attachment(
+                organization_id=message.organization_id,
+                message=message,
+                filename=safe_filename(item.filename),
+                content_type=content_type_of(item.content, item.content_type, item.filename),
+                content_id=item.content_id[:255],
+                size=len(item.content),
+            )
+            attachment.file.save(attachment.filename, ContentFile(item.content), save=False)
+            rows.append(attachment)
+    Attachment.objects.bulk_create(rows)
 
 
 def do_receive_message(organization: Organization, inbound: InboundMessage) -> ReceiveResult:
@@ -179,13 +183,13 @@ def _existing_message(organization: Organization, channel: str, external_id: str
 def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMessage]) -> list[ReceiveResult]:
     """Store a batch of inbound messages, each in its customer's open case or a new case.
 
-    One transaction and a fixed number of queries for the whole batch (plus one per
-    attachment): identities are resolved in one look-up, open cases locked in one SELECT,
-    new cases, contacts, messages and events each written in one INSERT, the cases' counters
-    in one UPDATE. A message whose (channel, external_id) occurs twice in the batch is stored
-    once. Raises IntegrityError, with nothing written, when a message was stored before (a
-    retry) or a concurrent transaction created one of the same new senders first; callers
-    then go one by one (``do_receive_message``), which sorts the retries out.
+    One transaction and a fixed number of queries for the whole batch: identities are
+    resolved in one look-up, open cases locked in one SELECT, new cases, contacts, messages,
+    attachments and events each written in one INSERT, the cases' counters in one UPDATE. A
+    message whose (channel, external_id) occurs twice in the batch is stored once. Raises
+    IntegrityError, with nothing written, when a message was stored before (a retry) or a
+    concurrent transaction created one of the same new senders first; callers then go one by
+    one (``do_receive_message``), which sorts the retries out.
     """
     if not inbounds:
         return []
@@ -228,9 +232,9 @@ def do_receive_messages(organization: Organization, inbounds: Sequence[InboundMe
                 for i, identity, case in zip(fresh, identities, case_for, strict=True)
             ]
         )
+        _store_attachments((message, inbounds[i].attachments) for i, message in zip(fresh, messages, strict=True))
         touched: dict[int, Case] = {}
-        for i, message in zip(fresh, messages, strict=True):
-            _store_attachments(message, inbounds[i].attachments)
+        for message in messages:
             case = message.case
             case.last_message_at = now
             case.last_inbound_channel = message.channel

@@ -73,8 +73,11 @@ def message_id_of(raw: bytes) -> str:
     The stand-in is derived from the bytes, so the same message delivered twice gets the same id
     (and is stored once).
     """
+    # Only the header block goes to the parser: it would read (and decode) the whole body too.
+    ends = [end for end in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if end >= 0]
+    head = raw[: min(ends) + 4] if ends else raw
     try:
-        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
     except Exception:  # any header Python cannot read: fall back to the stand-in
         headers = None
     return _message_id(headers, raw)

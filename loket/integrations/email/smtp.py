@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -122,6 +123,33 @@ class LenientSMTP(SMTP):
             tail = window[-4:]
 
 
+class MailboxCache:
+    """Recipient address → active mailbox (or None), remembered for ``seconds``.
+
+    The receiver asks at every RCPT; a database round trip each time cost as much CPU as
+    storing the message (measured in bench/). A mailbox added, changed or switched off counts
+    at the receiver within ``seconds``.
+    """
+
+    def __init__(self, seconds: float = 30.0) -> None:
+        self.seconds = seconds
+        self._known: dict[str, tuple[float, Mailbox | None]] = {}
+
+    def get(self, address: str) -> tuple[bool, Mailbox | None]:
+        """(known, mailbox): known is False when the database must be asked."""
+        found = self._known.get(address.strip().lower())
+        # Wall-clock time (tests control it); an entry further ahead than ``seconds`` means the
+        # clock was set back, and counts as expired too.
+        if found is None or not 0 <= found[0] - time.time() <= self.seconds:
+            return False, None
+        return True, found[1]
+
+    def put(self, address: str, mailbox: Mailbox | None) -> None:
+        if len(self._known) > 10_000:  # addresses are unbounded (strangers' RCPTs): start over
+            self._known.clear()
+        self._known[address.strip().lower()] = (time.time() + self.seconds, mailbox)
+
+
 def _mailbox_for(address: str) -> Mailbox | None:
     close_old_connections()
     return find_mailbox(address)
@@ -157,10 +185,13 @@ class MailboxHandler:
     """aiosmtpd handler: MAIL checks the sender's rate, RCPT the mailbox, DATA stores the raw
     message before 250."""
 
+    def __init__(self) -> None:
+        self.mailboxes = MailboxCache()
+
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
     ) -> str:
-        if await sync_to_async(over_sender_limit)(address):
+        if settings.EMAIL_SENDER_LIMIT and await sync_to_async(over_sender_limit)(address):
             logger.warning("smtp: %s is over the limit of %s messages an hour", address, settings.EMAIL_SENDER_LIMIT)
             return "451 4.7.1 Too many messages from this sender; please try again later"
         envelope.mail_from = address
@@ -170,7 +201,10 @@ class MailboxHandler:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
-        mailbox = await sync_to_async(_mailbox_for)(address)
+        known, mailbox = self.mailboxes.get(address)
+        if not known:
+            mailbox = await sync_to_async(_mailbox_for)(address)
+            self.mailboxes.put(address, mailbox)
         if mailbox is None:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)

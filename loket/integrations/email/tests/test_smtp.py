@@ -7,6 +7,7 @@ import smtplib
 import socket
 
 import pytest
+import time_machine
 
 from loket.cases.models import Case, Message
 from loket.integrations.actions import do_process_pending
@@ -96,6 +97,18 @@ def test_an_unknown_recipient_is_refused_at_rcpt_time_and_nothing_is_stored(smtp
         send(smtp_port, MAIL, to="nobody@woonwinkel.example")
     assert refused.value.recipients["nobody@woonwinkel.example"][0] == 550
     assert InboundDelivery.objects.count() == 0
+
+
+def test_a_mailbox_switched_off_refuses_mail_once_the_receiver_looks_again(smtp_port, mailbox):
+    """The receiver remembers mailboxes for 30 s (a database query per RCPT cost as much as
+    storing the message); a mailbox switched off refuses mail once that has passed."""
+    with time_machine.travel("2026-11-27 10:00", tick=False) as traveller:
+        send(smtp_port, MAIL)
+        Mailbox.objects.filter(pk=mailbox.pk).update(is_active=False)
+        traveller.shift(31)
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            send(smtp_port, MAIL.replace(b"bank-1@", b"bank-2@"))
+    assert InboundDelivery.objects.count() == 1
 
 
 def test_a_message_over_the_size_limit_is_refused_with_552(smtp_port, settings):
