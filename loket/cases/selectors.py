@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import connections
@@ -95,18 +96,31 @@ def inbox_counts(organization: Organization, user: User) -> dict[str, int]:
     Each view is a ``SELECT COUNT(*) FROM (… LIMIT 1000)`` scalar subquery of one SELECT, so
     the work is bounded by the cap, not by the number of cases, and costs one round trip.
     """
+    sql, params = _counts_sql(organization.pk, user.pk, COUNT_CAP)
+    with connections[Case.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return dict(zip(INBOX_VIEWS, row, strict=True))
+
+
+@lru_cache(maxsize=4096)
+def _counts_sql(organization_id: int, user_id: int, cap: int) -> tuple[str, tuple[Any, ...]]:
+    """The counts query of one agent in one organisation, compiled once per process.
+
+    Compiling six querysets cost about 4 ms of CPU on every inbox load; the statement depends
+    only on these ids and the cap (team membership is a subquery, evaluated by the database
+    each time).
+    """
     parts: list[str] = []
     params: list[Any] = []
+    user = User(pk=user_id)
     for name, (_label, condition) in INBOX_VIEWS.items():
-        capped = Case.objects.for_org(organization).filter(condition(user)).values("pk")[:COUNT_CAP]
+        capped = Case.objects.for_org(organization_id).filter(condition(user)).values("pk")[:cap]
         sql, sql_params = capped.query.sql_with_params()
         # The SQL is compiled by Django with parameters kept apart; name is one of our own keys.
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS count_{name})")  # noqa: S608
         params.extend(sql_params)
-    with connections[Case.objects.db].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return dict(zip(INBOX_VIEWS, row, strict=True))
+    return "SELECT " + ", ".join(parts), tuple(params)
 
 
 def access_case(organization: Organization, case_id: int | str) -> Case:

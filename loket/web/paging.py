@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -15,6 +17,13 @@ class CappedPaginator(Paginator):
     Pages past the cap are reached by filtering or sorting, as in every large helpdesk;
     counting the rest would scan every matching case on every page view.
     """
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, known_count: int | None = None) -> None:
+        """``known_count``: the (capped) count, when the caller has it already (the inbox's
+        view counts); saves the COUNT query."""
+        super().__init__(object_list, per_page)
+        if known_count is not None:
+            self.count = min(known_count, COUNT_CAP)
 
     @cached_property
     def count(self) -> int:

@@ -115,6 +115,17 @@ def test_inbox_is_paginated_by_the_configured_page_size(agent_client, org, agent
     assert "Pagina 2 van 2" in second.content.decode()
 
 
+def test_a_filtered_view_is_paged_by_its_own_count_not_the_views(agent_client, org, agent, team, settings):
+    """Unfiltered, the pager takes the view's count (one query fewer); a filter counts itself."""
+    settings.INBOX_PAGE_SIZE = 3
+    open_cases(org, agent, 3)
+    open_cases(org, agent, 2, priority="urgent")
+    assert "Pagina 1 van 2" in agent_client.get(INBOX).content.decode()
+    filtered = agent_client.get(INBOX, {"priority": "urgent"})
+    assert len(filtered.context["page"].object_list) == 2
+    assert not filtered.context["page"].has_other_pages()
+
+
 def test_htmx_request_gets_only_the_table_and_the_counts(agent_client, case):
     response = agent_client.get(INBOX, headers={"HX-Request": "true"})
     html = response.content.decode()

@@ -22,8 +22,11 @@ def inbox(request: DeskRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET, teams=teams, owners=owners, tags=tags)
     filters = form.filters(default_view="mine" if request.membership.can_write else "open")
     cases = inbox_cases(organization, request.user, **filters).prefetch_related("tags")
-    page = CappedPaginator(cases, settings.INBOX_PAGE_SIZE).get_page(form.cleaned_data.get("page"))
     counts = inbox_counts(organization, request.user)
+    # Without filters the view's count is the pager's: one COUNT query fewer on the hottest page.
+    unfiltered = not any(value for name, value in filters.items() if name not in ("view", "sort"))
+    known = counts[filters["view"]] if unfiltered and filters["view"] in counts else None
+    page = CappedPaginator(cases, settings.INBOX_PAGE_SIZE, known_count=known).get_page(form.cleaned_data.get("page"))
     context = {
         "form": form,
         "filters": filters,
