@@ -32,13 +32,18 @@ def deliver_message(message_id: int, attempt: int = 1) -> str:
         return Message.Delivery.FAILED
     try:
         provider_id = adapter.send(message)
-    except DeliveryError as exc:
-        if exc.permanent or attempt >= MAX_ATTEMPTS:
-            do_mark_delivery(message, Message.Delivery.FAILED, exc.reason)
+    except Exception as exc:
+        if isinstance(exc, DeliveryError):
+            error = exc
+        else:  # a defect, or a failure the adapter does not know: retried, and failed visibly in the end
+            logger.exception("delivery of message %s raised", message_id)
+            error = DeliveryError(f"{type(exc).__name__}: {exc}"[:500], permanent=False)
+        if error.permanent or attempt >= MAX_ATTEMPTS:
+            do_mark_delivery(message, Message.Delivery.FAILED, error.reason)
             return Message.Delivery.FAILED
         delay = timedelta(seconds=30 * 2 ** (attempt - 1))
         deliver_message.using(run_after=timezone.now() + delay).enqueue(message_id, attempt + 1)
-        logger.warning("delivery of message %s failed (attempt %s), retrying: %s", message_id, attempt, exc.reason)
+        logger.warning("delivery of message %s failed (attempt %s), retrying: %s", message_id, attempt, error.reason)
         return "retrying"
     if provider_id and not message.external_id:
         Message.objects.filter(pk=message.pk).update(external_id=provider_id[:255])

@@ -24,9 +24,10 @@ from __future__ import annotations
 import re
 import smtplib
 from dataclasses import dataclass, field
-from email.utils import formataddr
+from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING
 
+from anymail.exceptions import AnymailAPIError, AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import translation
@@ -66,6 +67,7 @@ class EmailAdapter(ChannelAdapter):
     def _send(self, email: EmailMessage) -> None:
         try:
             email.send(fail_silently=False)
+            _check_provider_status(email)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _text in error.recipients.values()]
             detail = "; ".join(
@@ -75,8 +77,39 @@ class EmailAdapter(ChannelAdapter):
         except smtplib.SMTPResponseException as error:
             detail = f"{error.smtp_code} {_decode(error.smtp_error)}"
             raise DeliveryError(detail, permanent=500 <= error.smtp_code < 600) from error
+        except (AnymailRecipientsRefused, AnymailInvalidAddress) as error:  # the provider will never send it
+            raise DeliveryError(_one_line(error), permanent=True) from error
+        except AnymailAPIError as error:
+            # The provider's answer: a 4xx is about this message (a refused sender, a bad field)
+            # and is not retried, except those about Loket's account or the provider's load:
+            # 401/403 (a key to fix, retried meanwhile), 408 and 429. A 5xx, no answer: retried.
+            status = error.status_code
+            permanent = status is not None and 400 <= status < 500 and status not in (401, 403, 408, 429)
+            raise DeliveryError(_one_line(error), permanent=permanent) from error
+        except AnymailError as error:  # configuration (a missing API key): retried until fixed, then failed
+            raise DeliveryError(_one_line(error), permanent=False) from error
+        # After anymail's: its API errors are OSErrors too (requests' HTTPError).
         except (smtplib.SMTPException, OSError) as error:  # connection refused, timeout, TLS: try again later
             raise DeliveryError(f"{type(error).__name__}: {error}", permanent=False) from error
+
+
+def _check_provider_status(email: EmailMessage) -> None:
+    """A provider may take the request and still refuse the customer's address: Postmark, for
+    one, sends nothing when an address once bounced hard ("inactive"), and anymail reports that
+    per recipient rather than raising while a Cc'd address is fine. The customer is the To."""
+    status = getattr(email, "anymail_status", None)
+    recipients = {address.lower(): value for address, value in (getattr(status, "recipients", None) or {}).items()}
+    for address in [parseaddr(to)[1].lower() for to in email.to]:
+        refused = recipients.get(address)
+        if refused is not None and refused.status in ("rejected", "invalid", "failed"):
+            detail = _("%(address)s: geweigerd door de e-mailprovider (%(status)s)")
+            raise DeliveryError(detail % {"address": address, "status": refused.status}, permanent=True)
+
+
+def _one_line(error: Exception) -> str:
+    """Anymail's description (the provider's status and answer, JSON over several lines) as
+    one line for the message's delivery error."""
+    return " ".join(str(error).split())[:500]
 
 
 def _decode(text: bytes | str) -> str:
