@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from loket.api.api import api
 from loket.integrations.email.providers import provider_webhook
+from loket.integrations.whatsapp.webhook import whatsapp_webhook
 from loket.ops.views import health
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("health/", health, name="health"),
     # E-mail providers' inbound webhooks (Mailgun, Postmark, SendGrid): docs/channels/email.md.
     path("inbound/email/<str:provider>/", provider_webhook, name="email_provider_webhook"),
+    # WhatsApp Cloud API, one URL per channel account: docs/channels/whatsapp.md.
+    path("inbound/whatsapp/<str:key>/", whatsapp_webhook, name="whatsapp_webhook"),
     # Django's set_language: POST language + next, stores the choice in a cookie.
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("loket.web.urls")),

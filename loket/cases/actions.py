@@ -256,8 +256,16 @@ def do_add_note(case: Case, *, actor: User | None, text: str) -> Message:
     return message
 
 
+# How far an outbound message got. Reports can arrive out of order (WhatsApp sends "sent",
+# "delivered" and "read" as separate webhooks): a report never moves a message back.
+DELIVERY_PROGRESS: dict[str, int] = {"queued": 1, "sent": 2, "delivered": 3, "read": 4}
+
+
 def do_mark_delivery(message: Message, status: str, error: str = "") -> Message:
-    """Record what the channel reported for an outbound message (sent, delivered, failed)."""
+    """Record what the channel reported for an outbound message (sent, delivered, read, failed)."""
+    progress = DELIVERY_PROGRESS.get(status)
+    if progress is not None and progress < DELIVERY_PROGRESS.get(message.delivery_status, 0):
+        return message  # a late "sent" after "read": nothing new
     Message.objects.filter(pk=message.pk).update(delivery_status=status, delivery_error=error[:2000])
     message.delivery_status = status
     message.delivery_error = error

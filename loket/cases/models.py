@@ -142,6 +142,7 @@ class Message(TenantModel):
         QUEUED = "queued", _("In wachtrij")
         SENT = "sent", _("Verzonden")
         DELIVERED = "delivered", _("Afgeleverd")
+        READ = "read", _("Gelezen")
         FAILED = "failed", _("Mislukt")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")

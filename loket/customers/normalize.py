@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -13,8 +15,12 @@ DEFAULT_REGION = "NL"
 PHONE_KINDS = (Identity.Kind.PHONE, Identity.Kind.WHATSAPP)
 
 
-def normalize_phone(value: str) -> str:
-    """A phone number in any common notation → E.164 (+31612345678). Dutch by default."""
+def normalize_phone(value: str, *, strict: bool = True) -> str:
+    """A phone number in any common notation → E.164 (+31612345678). Dutch by default.
+
+    ``strict``: the number must be valid by the numbering plans phonenumbers knows (catches
+    an agent's typo); otherwise it need only be possible (the right length for its country).
+    """
     raw = value.strip()
     if raw.startswith("00"):
         raw = "+" + raw[2:]
@@ -24,7 +30,7 @@ def normalize_phone(value: str) -> str:
         raise ValidationError(
             _("%(value)s is geen geldig telefoonnummer.") % {"value": repr(value)}, code="invalid_phone"
         ) from exc
-    if not phonenumbers.is_valid_number(number):
+    if not (phonenumbers.is_valid_number(number) if strict else phonenumbers.is_possible_number(number)):
         raise ValidationError(
             _("%(value)s is geen geldig telefoonnummer.") % {"value": repr(value)}, code="invalid_phone"
         )
@@ -48,6 +54,17 @@ def normalize_identity(kind: str, value: str) -> str:
         raise ValidationError(_("Onbekende soort identiteit %(kind)s.") % {"kind": repr(kind)}, code="invalid_kind")
     if kind == Identity.Kind.EMAIL:
         return normalize_email(value)
+    if kind == Identity.Kind.WHATSAPP:
+        # A WhatsApp number is the one WhatsApp says wrote (its wa_id): real by definition,
+        # also where phonenumbers' numbering plans lag behind (a new range) or do not know it.
+        # So: any possible number, and any international number E.164 allows (up to 15 digits).
+        try:
+            return normalize_phone(value, strict=False)
+        except ValidationError:
+            international = re.sub(r"[\s().-]", "", value)
+            if re.fullmatch(r"\+[1-9]\d{6,14}", international):
+                return international
+            raise
     if kind in PHONE_KINDS:
         return normalize_phone(value)
     cleaned = value.strip()

@@ -9,6 +9,9 @@ is retried with backoff and then kept as failed, with its reason, for an admin t
 
 from __future__ import annotations
 
+import json
+import secrets
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -16,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import TenantModel
 from loket.customers.models import Channel
+from loket.lib.secrets import decrypt, encrypt
 
 
 class InboundDelivery(TenantModel):
@@ -34,6 +38,9 @@ class InboundDelivery(TenantModel):
     )
     mailbox = models.ForeignKey(
         "integrations.Mailbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    channel_account = models.ForeignKey(
+        "integrations.ChannelAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -181,3 +188,55 @@ class ImapAccount(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.username}@{self.host}"
+
+
+def _account_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class ChannelAccount(TenantModel):
+    """A number or widget of the organisation on a messaging channel (WhatsApp first).
+
+    Traffic arrives at ``/inbound/<kind>/<key>/``: the key names the account (and so the
+    organisation and the secret that signs the traffic) without being a secret itself.
+    WhatsApp: ``external_id`` is the Cloud API's phone_number_id; the app secret (signatures),
+    the verify token (subscribing the webhook) and the access token (sending, media) are
+    stored encrypted (loket.lib.secrets) and never shown back.
+    """
+
+    class Kind(models.TextChoices):
+        WHATSAPP = "whatsapp", _("WhatsApp")
+
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("naam"), max_length=120)
+    key = models.CharField(max_length=40, unique=True, default=_account_key, editable=False)
+    external_id = models.CharField(
+        _("id bij de aanbieder"), max_length=64, help_text=_("WhatsApp: het phone number id uit Meta's dashboard.")
+    )
+    display_number = models.CharField(_("nummer"), max_length=32, blank=True)
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    secrets_encrypted = models.TextField(blank=True, help_text="JSON, Fernet-encrypted (loket.lib.secrets).")
+    is_active = models.BooleanField(_("actief"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("kanaalaccount")
+        ordering = ["kind", "name"]
+        # One number reaches one organisation.
+        constraints = [models.UniqueConstraint(fields=["kind", "external_id"], name="channelaccount_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+    def secret(self, name: str) -> str:
+        """One stored secret ('' when not set); raises SecretUnreadable after a key change."""
+        if not self.secrets_encrypted:
+            return ""
+        value = json.loads(decrypt(self.secrets_encrypted)).get(name, "")
+        return str(value)
+
+    def set_secrets(self, **values: str) -> None:
+        """Change the given secrets; an empty value keeps the stored one."""
+        current = json.loads(decrypt(self.secrets_encrypted)) if self.secrets_encrypted else {}
+        current.update({name: value for name, value in values.items() if value})
+        self.secrets_encrypted = encrypt(json.dumps(current))

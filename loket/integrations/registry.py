@@ -32,6 +32,7 @@ def get_adapter(channel: str) -> ChannelAdapter | None:
 # a function (InboundDelivery) -> InboundMessage that raises Rejected for what it cannot store.
 PARSERS: dict[str, str] = {
     "email": "loket.integrations.email.inbound.inbound_from_delivery",
+    "whatsapp": "loket.integrations.whatsapp.inbound.inbound_from_delivery",
 }
 
 

@@ -43,6 +43,9 @@ PUBLIC = {
     # Providers' inbound e-mail webhooks: no user or token; verified by the provider's signature
     # and routed by recipient address to that address's one organisation (test_providers.py).
     "email_provider_webhook",
+    # WhatsApp's webhook: no user or token; the URL's key names one channel account (one
+    # organisation) whose app secret must sign the body (integrations/whatsapp/tests).
+    "whatsapp_webhook",
     # An image of a mail for its sandboxed frame (which sends no cookie): the signed, short-lived
     # token names one attachment and is the permission (web/tests/test_email_view.py).
     "inline_image",

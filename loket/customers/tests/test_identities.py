@@ -29,6 +29,17 @@ def test_identity_values_are_normalised(kind, raw, expected):
     assert normalize_identity(kind, raw) == expected
 
 
+def test_a_whatsapp_number_is_taken_as_whatsapp_gives_it_but_a_typed_phone_number_must_be_valid():
+    """+49 1234567890 (from a recorded Meta webhook) is the right length for Germany but in no
+    numbering plan phonenumbers knows: WhatsApp says it wrote, so it is that customer's number;
+    typed by an agent as a phone number, it is most likely a typo."""
+    assert normalize_identity("whatsapp", "+491234567890") == "+491234567890"
+    with pytest.raises(ValidationError):
+        normalize_identity("phone", "+491234567890")
+    with pytest.raises(ValidationError):
+        normalize_identity("whatsapp", "+31 6123")  # too short for any Dutch number
+
+
 @pytest.mark.parametrize(("kind", "raw"), [("email", "geen-adres"), ("phone", "12"), ("phone", "bel me"), ("fax", "x")])
 def test_invalid_identity_values_are_refused_with_a_reason(kind, raw):
     with pytest.raises(ValidationError) as error:

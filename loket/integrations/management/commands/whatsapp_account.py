@@ -1,0 +1,82 @@
+"""Connect a WhatsApp Business number (Cloud API) to an organisation, or change it.
+
+Until the admin screens for channel accounts land, this is how an operator connects a number:
+
+    manage.py whatsapp_account --organization woonwinkel --phone-number-id 10634295353625 \\
+        --name Klantenservice --display-number "+31 20 123 4567" --team Klantenservice
+
+It asks for the app secret, the verify token and the access token (or takes them from
+WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN and WHATSAPP_ACCESS_TOKEN), stores them encrypted,
+and prints the callback URL to enter in Meta's dashboard. Run again to change a value; an
+empty secret keeps the stored one.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.urls import reverse
+
+from loket.accounts.models import Organization, Team
+from loket.integrations.models import ChannelAccount
+
+SECRETS = {
+    "app_secret": ("WHATSAPP_APP_SECRET", "App secret (Meta: App settings → Basic)"),
+    "verify_token": ("WHATSAPP_VERIFY_TOKEN", "Verify token (your choice; enter the same in Meta's webhook setup)"),
+    "access_token": ("WHATSAPP_ACCESS_TOKEN", "Access token (a system user's permanent token)"),
+}
+
+
+class Command(BaseCommand):
+    help = "Connect a WhatsApp Business number (Cloud API) to an organisation, or change it."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--organization", required=True, help="the organisation's short name (slug)")
+        parser.add_argument("--phone-number-id", required=True, help="Meta's phone number id (not the number)")
+        parser.add_argument("--name", default="", help="how agents and admins see the account")
+        parser.add_argument("--display-number", default="", help="the number customers write to")
+        parser.add_argument("--team", default="", help="the team new cases go to (its name)")
+        parser.add_argument("--inactive", action="store_true", help="switch the account off (its webhooks get 404)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            organization = Organization.objects.get(slug=options["organization"])
+        except Organization.DoesNotExist:
+            raise CommandError(f"No organisation with short name {options['organization']!r}.") from None
+        team = None
+        if options["team"]:
+            team = Team.objects.filter(organization=organization, name=options["team"]).first()
+            if team is None:
+                raise CommandError(f"{organization.name} has no team {options['team']!r}.")
+        phone_number_id = options["phone_number_id"].strip()
+        with transaction.atomic():
+            account = ChannelAccount.objects.select_for_update().filter(
+                kind=ChannelAccount.Kind.WHATSAPP, external_id=phone_number_id
+            ).first() or ChannelAccount(organization=organization, kind=ChannelAccount.Kind.WHATSAPP)
+            if account.pk and account.organization_id != organization.pk:
+                raise CommandError("This number is connected to another organisation.")
+            account.external_id = phone_number_id
+            account.name = options["name"] or account.name or options["display_number"] or phone_number_id
+            account.display_number = options["display_number"] or account.display_number
+            account.team = team or account.team
+            account.is_active = not options["inactive"]
+            account.set_secrets(**{name: self._secret(name, account) for name in SECRETS})
+            if not account.secret("app_secret") or not account.secret("verify_token"):
+                raise CommandError("An app secret and a verify token are needed to receive messages.")
+            account.save()
+        path = reverse("whatsapp_webhook", args=[account.key])
+        self.stdout.write(self.style.SUCCESS(f"{account} ({'active' if account.is_active else 'switched off'})"))
+        self.stdout.write(f"Callback URL for Meta's dashboard: https://<your Loket host>{path}")
+
+    def _secret(self, name: str, account: ChannelAccount) -> str:
+        variable, prompt = SECRETS[name]
+        value = os.environ.get(variable, "")
+        if not value and sys.stdin.isatty():
+            kept = " (empty: keep the stored one)" if account.pk and account.secret(name) else ""
+            value = getpass.getpass(f"{prompt}{kept}: ")
+        return value.strip()
