@@ -332,6 +332,8 @@ EMAIL_MAX_BYTES = env_int("EMAIL_MAX_BYTES", 35 * 1024 * 1024)
 ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
 # Seconds between IMAP polls of an account whose server has no IDLE (with IDLE: at once).
 IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 60)
+# WhatsApp Cloud API: the Graph API base, with the version Loket was written against.
+WHATSAPP_GRAPH_URL = env_str("WHATSAPP_GRAPH_URL", "https://graph.facebook.com/v23.0")
 # Key for secrets stored in the database (IMAP passwords); SECRET_KEY when not set.
 SECRETS_KEY = env_str("SECRETS_KEY")
 # Messages an hour one sender address may deliver to the SMTP receiver; more get 451 (try later).

@@ -17,6 +17,7 @@ __all__ = ["ADAPTERS", "AFTER_RECEIVE", "PARSERS", "Rejected", "after_receive", 
 ADAPTERS: dict[str, str] = {
     "api": "loket.integrations.generic.adapter.GenericAdapter",
     "email": "loket.integrations.email.outbound.EmailAdapter",
+    "whatsapp": "loket.integrations.whatsapp.outbound.WhatsAppAdapter",
 }
 
 

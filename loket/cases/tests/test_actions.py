@@ -93,7 +93,7 @@ def test_reply_defaults_to_the_channel_of_the_last_inbound_message(
 
 def test_reply_on_an_unconnected_channel_fails_visibly(case, agent, django_capture_on_commit_callbacks, run_tasks):
     with django_capture_on_commit_callbacks(execute=True):
-        reply = do_reply(case, actor=agent, text="Per mail", channel="whatsapp")
+        reply = do_reply(case, actor=agent, text="Per sms", channel="sms")
     run_tasks()
     reply.refresh_from_db()
     assert reply.delivery_status == Message.Delivery.FAILED

@@ -3,8 +3,6 @@ payloads in ../shared/corpora/whatsapp, stored before the 200, on a case after t
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 
 import pytest
@@ -13,38 +11,11 @@ from django.urls import reverse
 from loket.cases.models import Case, Message
 from loket.customers.models import Identity
 from loket.integrations.actions import do_process_pending
-from loket.integrations.email.tests.corpora import CORPORA, MISSING
 from loket.integrations.models import ChannelAccount, InboundDelivery
 from loket.integrations.whatsapp.payload import parse_webhook
+from loket.integrations.whatsapp.tests.meta import corpus, outbound, post, status_body, url
 
 pytestmark = pytest.mark.django_db
-
-APP_SECRET = "meta-app-secret"
-
-
-def corpus(name: str) -> bytes:
-    if CORPORA is None:
-        pytest.skip(MISSING)
-    return (CORPORA / "whatsapp" / name).read_bytes()
-
-
-@pytest.fixture
-def account(org, team):
-    account = ChannelAccount(
-        organization=org, kind="whatsapp", name="Klantenservice", external_id="10634295353625", team=team
-    )
-    account.set_secrets(app_secret=APP_SECRET, verify_token="woonwinkel-verify", access_token="EAAG-token")
-    account.save()
-    return account
-
-
-def url(account) -> str:
-    return reverse("whatsapp_webhook", args=[account.key])
-
-
-def post(client, account, body: bytes, *, secret: str = APP_SECRET):
-    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return client.post(url(account), body, content_type="application/json", headers={"X-Hub-Signature-256": signature})
 
 
 def test_meta_subscribes_with_the_verify_token_and_gets_the_challenge_back(client, account):
@@ -107,49 +78,21 @@ def test_account_updates_and_other_fields_are_answered_but_not_stored(client, ac
     assert InboundDelivery.objects.count() == 0
 
 
-def _outbound(case, wamid: str) -> Message:
-    return Message.objects.create(
-        organization=case.organization,
-        case=case,
-        kind=Message.Kind.OUTBOUND,
-        channel="whatsapp",
-        text="Wij halen de bank dinsdag op.",
-        external_id=wamid,
-        delivery_status=Message.Delivery.SENT,
-    )
-
-
-def _status(wamid: str, status: str, errors: list | None = None) -> bytes:
-    item = {"id": wamid, "status": status, "timestamp": "1700000000", "recipient_id": "31612345678"}
-    if errors:
-        item["errors"] = errors
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "31201234567", "phone_number_id": "10634295353625"},
-        "statuses": [item],
-    }
-    body = {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
-    }
-    return json.dumps(body).encode()
-
-
 def test_statuses_move_an_outbound_message_forward_and_never_back(client, account, case):
-    sent = _outbound(case, "wamid.OUT1")
+    sent = outbound(case, "wamid.OUT1")
     for status in ("delivered", "read", "sent"):  # "sent" arrives last: out of order
-        post(client, account, _status("wamid.OUT1", status))
+        post(client, account, status_body("wamid.OUT1", status))
     do_process_pending()
     sent.refresh_from_db()
     assert sent.delivery_status == Message.Delivery.READ
 
 
 def test_a_failed_status_shows_the_error_on_the_message(client, account, case):
-    sent = _outbound(case, "wamid.OUT2")
+    sent = outbound(case, "wamid.OUT2")
     errors = [
         {"code": 131047, "title": "Re-engagement message", "error_data": {"details": "More than 24 hours have passed"}}
     ]
-    post(client, account, _status("wamid.OUT2", "failed", errors))
+    post(client, account, status_body("wamid.OUT2", "failed", errors))
     do_process_pending()
     sent.refresh_from_db()
     assert sent.delivery_status == Message.Delivery.FAILED
@@ -161,10 +104,10 @@ def test_another_organisations_account_can_neither_sign_for_nor_touch_this_one(c
     other.set_secrets(app_secret="other-secret", verify_token="other")
     other.save()
     # Signed with the other organisation's secret, sent to this account's URL: refused.
-    assert post(client, account, _status("wamid.OUT3", "failed"), secret="other-secret").status_code == 403
+    assert post(client, account, status_body("wamid.OUT3", "failed"), secret="other-secret").status_code == 403
     # Through its own URL, a status naming this organisation's message changes nothing here.
-    sent = _outbound(case, "wamid.OUT3")
-    assert post(client, other, _status("wamid.OUT3", "failed"), secret="other-secret").status_code == 200
+    sent = outbound(case, "wamid.OUT3")
+    assert post(client, other, status_body("wamid.OUT3", "failed"), secret="other-secret").status_code == 200
     do_process_pending()
     sent.refresh_from_db()
     assert sent.delivery_status == Message.Delivery.SENT
