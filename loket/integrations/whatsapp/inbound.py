@@ -44,6 +44,8 @@ def _message(delivery: InboundDelivery, message: WaMessage) -> InboundMessage:
         identity_kind=kind,
         identity_value=value,
         sender_name=message.name or message.username,
+        # A new case is named after the customer's own words (a caption, not "[afbeelding]").
+        subject=next((line.strip()[:80] for line in message.text.splitlines() if line.strip()), ""),
         text=_text(message),
         external_id=message.id or delivery.external_id,
         received_at=message.timestamp or delivery.received_at,

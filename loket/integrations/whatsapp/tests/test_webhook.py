@@ -56,7 +56,8 @@ def test_a_message_is_stored_before_the_200_and_lands_on_a_case_for_the_accounts
     assert do_process_pending() == 1
     message = Message.objects.get()
     assert message.channel == "whatsapp"
-    assert "Some awesome image" in message.text
+    assert message.text == "[afbeelding]\nSome awesome image"
+    assert message.case.subject == "Some awesome image"  # her words, not the media label
     assert message.case.team == team
     identity = Identity.objects.get(kind="whatsapp")
     assert identity.value == "+491234567890"
