@@ -26,6 +26,7 @@ from loket.cases.models import Case
 from loket.cases.selectors import access_case, case_timeline, other_cases
 from loket.customers.models import Channel, Customer
 from loket.customers.selectors import panel_prefetches
+from loket.integrations.whatsapp.window import service_window
 from loket.web.access import DeskRequest, member_required, writer_form, writer_required
 from loket.web.forms import CaseEditForm, ComposerForm, HandoverForm, StatusForm, apply_errors
 
@@ -38,11 +39,13 @@ def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, 
     """Everything on the case screen; a bound form with errors replaces the empty one."""
     channel = case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
     tags = ", ".join(tag.name for tag in case.tags.all())
+    timeline = case_timeline(case)
     context = {
         **_header_context(request, case),
         "customer": _with_identities_and_subscriptions(case.customer),
         "other_cases": other_cases(case),
-        "timeline": case_timeline(case),
+        "timeline": timeline,
+        "whatsapp_window": service_window(case, [entry.message for entry in timeline if entry.message]),
         "composer_form": ComposerForm(initial={"channel": channel}),
         "status_form": StatusForm(initial={"status": case.status}),
         "edit_form": CaseEditForm(

@@ -147,3 +147,18 @@ def test_every_recorded_webhook_is_stored_and_becomes_a_message_a_report_or_a_re
         post(client, account, raw)
     assert InboundDelivery.objects.count() == stored
     assert do_process_pending() == 0
+
+
+def test_the_case_view_shows_the_24_hour_window_and_warns_once_it_has_closed(client, account, agent_client):
+    """The recorded message was written on 22 May 2022 at 21:01 UTC."""
+    import time_machine
+
+    post(client, account, corpus("restfb__webhook-incoming-message-image.json"))
+    do_process_pending()
+    case = Case.objects.get()
+    with time_machine.travel("2022-05-23 09:01:53+00:00", tick=False):
+        html = agent_client.get(reverse("web:case", args=[case.pk])).content.decode().replace("\xa0", " ")
+    assert "WhatsApp: antwoorden kan tot 23 mei 23:01 (nog 12 uur)" in html
+    with time_machine.travel("2022-05-24 09:00+00:00", tick=False):
+        html = agent_client.get(reverse("web:case", args=[case.pk])).content.decode()
+    assert "alleen een goedgekeurd sjabloon" in html
