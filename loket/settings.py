@@ -334,6 +334,8 @@ ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.it
 IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 60)
 # WhatsApp Cloud API: the Graph API base, with the version Loket was written against.
 WHATSAPP_GRAPH_URL = env_str("WHATSAPP_GRAPH_URL", "https://graph.facebook.com/v23.0")
+# The largest WhatsApp media file Loket fetches (Meta's own limit for documents is 100 MB).
+WHATSAPP_MEDIA_MAX_BYTES = env_int("WHATSAPP_MEDIA_MAX_BYTES", 100 * 1024 * 1024)
 # Key for secrets stored in the database (IMAP passwords); SECRET_KEY when not set.
 SECRETS_KEY = env_str("SECRETS_KEY")
 # Messages an hour one sender address may deliver to the SMTP receiver; more get 451 (try later).

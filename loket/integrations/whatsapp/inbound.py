@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from loket.cases.models import Message
-from loket.cases.receiving import InboundMessage
+from loket.cases.receiving import InboundMessage, IncomingAttachment
 from loket.customers.normalize import normalize_identity
 from loket.integrations.base import DeliveryReport, Rejected
-from loket.integrations.models import InboundDelivery
+from loket.integrations.models import ChannelAccount, InboundDelivery
+from loket.integrations.whatsapp.media import MediaUnavailable, download
 from loket.integrations.whatsapp.payload import WaMessage, WaStatus, parse_webhook
 
 STATUSES = {
@@ -39,6 +40,10 @@ def inbound_from_delivery(delivery: InboundDelivery) -> InboundMessage | Deliver
 def _message(delivery: InboundDelivery, message: WaMessage) -> InboundMessage:
     kind, value = _sender(message)
     account = delivery.channel_account
+    attachments, missing = _media(account, message)
+    text = _text(message)
+    if missing:
+        text = f"{text}\n" + _("[het bestand kon niet worden opgehaald: %(reason)s]") % {"reason": missing}
     return InboundMessage(
         channel="whatsapp",
         identity_kind=kind,
@@ -46,13 +51,27 @@ def _message(delivery: InboundDelivery, message: WaMessage) -> InboundMessage:
         sender_name=message.name or message.username,
         # A new case is named after the customer's own words (a caption, not "[afbeelding]").
         subject=next((line.strip()[:80] for line in message.text.splitlines() if line.strip()), ""),
-        text=_text(message),
+        text=text,
+        attachments=attachments,
         external_id=message.id or delivery.external_id,
         received_at=message.timestamp or delivery.received_at,
         team_id=account.team_id if account is not None else None,
         # An answer to a message, a reaction, an edit: to that message's case.
         thread_ids=[tid for tid in (message.reply_to, message.reaction_to, message.refers_to) if tid],
     )
+
+
+def _media(account: ChannelAccount | None, message: WaMessage) -> tuple[list[IncomingAttachment], str]:
+    """The message's file from Meta, or why it cannot be had. A failure that may pass (no
+    answer, Meta's error, a token to fix) raises: the delivery is tried again with backoff."""
+    if message.media is None or not message.media.id:
+        return [], ""
+    if account is None:
+        return [], _("geen WhatsApp-account om het mee op te halen")
+    try:
+        return [download(account, message.media)], ""
+    except MediaUnavailable as unavailable:
+        return [], unavailable.reason
 
 
 def _sender(message: WaMessage) -> tuple[str, str]:
@@ -69,8 +88,8 @@ def _sender(message: WaMessage) -> tuple[str, str]:
 
 
 def _text(message: WaMessage) -> str:
-    """What the agent reads on the timeline. Media files are fetched from the Graph API in a
-    later step; until then the message says what was sent, with its caption."""
+    """What the agent reads on the timeline: for media, what was sent (the file itself is an
+    attachment of the message) with its caption."""
     if message.type == "reaction":
         if message.reaction_removed:
             return _("[reactie verwijderd]")

@@ -58,6 +58,11 @@ def whatsapp_case(client, account, django_capture_on_commit_callbacks):
     return Case.objects.get()
 
 
+def sends(requests):
+    """The messages sent (the case's fixture fetched the customer's image first)."""
+    return [request for request in requests if request.method == "POST"]
+
+
 def reply(case, agent, capture, run_tasks, text="Wij halen de bank dinsdag op.") -> Message:
     membership = Membership.objects.get(user=agent, organization=case.organization)
     with capture(execute=True):
@@ -82,7 +87,7 @@ def test_a_reply_goes_from_the_number_she_wrote_to_and_its_statuses_follow(
     assert message.channel == "whatsapp"
     assert message.delivery_status == Message.Delivery.SENT
     assert message.external_id == SENT["messages"][0]["id"]
-    [request] = requests
+    [request] = sends(requests)
     assert str(request.url) == "https://graph.facebook.com/v23.0/10634295353625/messages"
     assert request.headers["Authorization"] == "Bearer EAAG-token"
     body = json.loads(request.content)
@@ -104,7 +109,7 @@ def test_outside_the_24_hour_window_the_reply_fails_visibly_and_is_not_retried(
     assert message.delivery_status == Message.Delivery.FAILED
     assert message.delivery_error.startswith("131047 (#131047) Re-engagement message Message failed to send")
     assert run_tasks() == 0
-    assert len(requests) == 1
+    assert len(sends(requests)) == 1
 
 
 def test_a_rate_limit_is_retried_until_meta_takes_the_reply(
@@ -119,7 +124,7 @@ def test_a_rate_limit_is_retried_until_meta_takes_the_reply(
         assert run_tasks() == 1
     message.refresh_from_db()
     assert message.delivery_status == Message.Delivery.SENT
-    assert len(requests) == 2
+    assert len(sends(requests)) == 2
 
 
 def test_without_a_connected_number_the_reply_fails_with_the_reason(
@@ -135,4 +140,4 @@ def test_without_a_connected_number_the_reply_fails_with_the_reason(
     message = reply(whatsapp_case, agent, django_capture_on_commit_callbacks, run_tasks)
     assert message.delivery_status == Message.Delivery.FAILED
     assert message.delivery_error == "Er is geen WhatsApp-nummer gekoppeld om dit bericht van te sturen."
-    assert http_calls[0] == []
+    assert sends(http_calls[0]) == []
