@@ -295,6 +295,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
+# The desk's date formats per language (DATETIME_FORMAT, SHORT_DATETIME_FORMAT, SHORT_DATE_FORMAT).
+FORMAT_MODULE_PATH = ["loket.formats"]
 LOCALE_PATHS = [BASE_DIR / "loket" / "locale"]
 # The language an agent picks in the user menu is kept for a year.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

@@ -298,3 +298,17 @@ def test_messages_with_a_value_keep_it_in_both_languages():
         normalize_phone("12ab")
     assert english.value.messages == ["'12ab' is not a valid phone number."]
     assert english.value.code == "invalid_phone"
+
+
+def test_dates_read_as_each_language_writes_them(agent_client, case):
+    """Dutch writes months in lower case ("28 nov"); Django's "M" would write "Nov"."""
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel("2026-11-28 08:49:00+01:00", tick=False):
+        case.updated_at = timezone.now()  # the inbox shows when a case last changed
+        case.save(update_fields=["updated_at"])
+        dutch = agent_client.get(INBOX).content.decode()
+        english = in_english(agent_client).get(INBOX).content.decode()
+    assert ">28 nov 08:49</time>" in dutch
+    assert ">28 Nov 08:49</time>" in english
