@@ -156,7 +156,7 @@ def do_process_pending(limit: int = BATCH_SIZE) -> int:
     with transaction.atomic():
         claimed = list(
             InboundDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("mailbox")
+            .select_related("mailbox", "channel_account")
             .filter(status=InboundDelivery.Status.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at", "pk")[:limit]
         )
@@ -180,7 +180,7 @@ def do_process_delivery(delivery: InboundDelivery) -> InboundDelivery | None:
     with transaction.atomic():
         locked = (
             InboundDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("organization", "message__case", "mailbox")
+            .select_related("organization", "message__case", "mailbox", "channel_account")
             .filter(pk=delivery.pk)
             .first()
         )

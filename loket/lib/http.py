@@ -30,9 +30,13 @@ class HttpError(Exception):
     """The request did not get an HTTP answer (DNS, refused, timeout, TLS)."""
 
 
+def _client(timeout: httpx.Timeout | None) -> httpx.Client:
+    return httpx.Client(transport=transport, timeout=timeout or DEFAULT_TIMEOUT, follow_redirects=False)
+
+
 def post(url: str, *, content: bytes, headers: dict[str, str], timeout: httpx.Timeout | None = None) -> Response:
     try:
-        with httpx.Client(transport=transport, timeout=timeout or DEFAULT_TIMEOUT, follow_redirects=False) as client:
+        with _client(timeout) as client:
             answer = client.post(url, content=content, headers={"User-Agent": USER_AGENT, **headers})
     except httpx.HTTPError as exc:
         raise HttpError(f"{type(exc).__name__}: {exc}") from exc
@@ -47,7 +51,7 @@ def get(url: str, *, headers: dict[str, str], max_bytes: int, timeout: httpx.Tim
     """Fetch ``url`` (a file: WhatsApp media), reading at most ``max_bytes`` of its body."""
     try:
         with (
-            httpx.Client(transport=transport, timeout=timeout or DEFAULT_TIMEOUT, follow_redirects=False) as client,
+            _client(timeout) as client,
             client.stream("GET", url, headers={"User-Agent": USER_AGENT, **headers}) as answer,
         ):
             chunks, size = [], 0

@@ -98,9 +98,8 @@ def _account_for(message: Message) -> ChannelAccount:
 def _recipient(message: Message) -> str:
     """The WhatsApp number the customer last wrote from on this case; else their only one."""
     last = (
-        Message.objects.filter(
-            case_id=message.case_id, kind=Message.Kind.INBOUND, channel="whatsapp", identity__kind="whatsapp"
-        )
+        Message.objects.for_org(message.organization_id)
+        .filter(case_id=message.case_id, kind=Message.Kind.INBOUND, channel="whatsapp", identity__kind="whatsapp")
         .select_related("identity")
         .order_by("-created_at", "-pk")
         .first()
@@ -108,9 +107,9 @@ def _recipient(message: Message) -> str:
     if last is not None and last.identity is not None:
         return last.identity.value
     numbers = list(
-        Identity.objects.filter(customer_id=message.case.customer_id, kind=Identity.Kind.WHATSAPP).values_list(
-            "value", flat=True
-        )[:2]
+        Identity.objects.for_org(message.organization_id)
+        .filter(customer_id=message.case.customer_id, kind=Identity.Kind.WHATSAPP)
+        .values_list("value", flat=True)[:2]
     )
     if len(numbers) == 1:
         return numbers[0]
@@ -133,8 +132,4 @@ def _wamid(answer: http.Response) -> str:
     code = error.get("code")
     details = error.get("error_data", {}).get("details", "") if isinstance(error.get("error_data"), dict) else ""
     reason = " ".join(str(part) for part in (code, error.get("message", ""), details) if part)
-    return _raise(reason, permanent=code in PERMANENT_CODES and answer.status < 500)
-
-
-def _raise(reason: str, *, permanent: bool) -> str:
-    raise DeliveryError(reason[:500], permanent=permanent)
+    raise DeliveryError(reason[:500], permanent=code in PERMANENT_CODES and answer.status < 500)
