@@ -64,7 +64,7 @@ class InboundDelivery(TenantModel):
             models.Index(
                 fields=["next_attempt_at", "id"], condition=Q(status="pending"), name="inbounddelivery_pending"
             ),
-            # The admin screens (queue per mailbox, the quarantine) read only rows that are not
+            # The admin screens (queue per mailbox or account, the quarantine) read only rows that are not
             # done: a few, however many millions were processed.
             models.Index(
                 fields=["mailbox", "status"],
@@ -76,6 +76,13 @@ class InboundDelivery(TenantModel):
                 condition=Q(status="failed"),
                 name="inbounddelivery_quarantine",
             ),
+            models.Index(
+                fields=["channel_account", "status"],
+                condition=Q(status__in=["pending", "failed"]),
+                name="inbounddelivery_account_open",
+            ),
+            # A channel account's last message (its health on the admin page).
+            models.Index(fields=["channel_account", "-received_at"], name="inbounddelivery_account_last"),
         ]
 
     def __str__(self) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from loket.accounts.models import Organization
 from loket.integrations.email.counts import last_days
-from loket.integrations.models import InboundDelivery, Mailbox
+from loket.integrations.models import ChannelAccount, InboundDelivery, Mailbox
 
 
 def list_mailboxes(organization: Organization, ids: list[int] | None = None) -> list[Mailbox]:
@@ -64,4 +64,37 @@ def access_quarantined(organization: Organization, delivery_id: int | str) -> In
             .get(pk=int(delivery_id))
         )
     except (InboundDelivery.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def list_channel_accounts(organization: Organization) -> list[ChannelAccount]:
+    """The organisation's numbers and widgets, each with ``pending`` and ``failed`` inbound
+    deliveries and ``last_received_at`` (two queries, each through an index on the account)."""
+    last = InboundDelivery.objects.filter(channel_account=OuterRef("pk")).order_by("-received_at")
+    accounts = list(
+        ChannelAccount.objects.for_org(organization)
+        .select_related("team")
+        .annotate(last_received_at=Subquery(last.values("received_at")[:1]))
+        .order_by("kind", "name")
+    )
+    counts = (
+        InboundDelivery.objects.filter(
+            channel_account__in=accounts,
+            status__in=[InboundDelivery.Status.PENDING, InboundDelivery.Status.FAILED],
+        )
+        .values_list("channel_account_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_account = {(account_id, status): n for account_id, status, n in counts}
+    for account in accounts:
+        account.pending = by_account.get((account.pk, InboundDelivery.Status.PENDING), 0)  # type: ignore[attr-defined]
+        account.failed = by_account.get((account.pk, InboundDelivery.Status.FAILED), 0)  # type: ignore[attr-defined]
+    return accounts
+
+
+def access_channel_account(organization: Organization, account_id: int | str) -> ChannelAccount:
+    try:
+        return ChannelAccount.objects.for_org(organization).select_related("team").get(pk=int(account_id))
+    except (ChannelAccount.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -105,7 +105,13 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
     mailbox = Mailbox.objects.create(organization=org, address="geheim@woonwinkel.example", team=team)
     delivery.status = "failed"
     delivery.save(update_fields=["status"])
+    from loket.integrations.models import ChannelAccount
+
+    account = ChannelAccount(organization=org, kind="whatsapp", name="Geheime Tweede", external_id="106342")
+    account.set_secrets(app_secret="s", verify_token="v")
+    account.save()
     return {
+        "account_id": account.pk,
         "mailbox_id": mailbox.pk,
         "delivery_id": delivery.pk,
         "case_id": result.message.case_id,

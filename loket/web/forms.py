@@ -15,6 +15,7 @@ from loket.cases.models import Case, Handover
 from loket.cases.selectors import INBOX_VIEWS
 from loket.customers.models import Channel, Identity
 from loket.events.registry import EVENT_TYPES
+from loket.integrations.channel_accounts import AccountKind
 from loket.integrations.models import ImapAccount
 
 EMPTY = [("", _("Alle"))]
@@ -254,6 +255,56 @@ class MailboxForm(forms.Form):
 
     def clean_response_hours(self) -> int:
         return self.cleaned_data["response_hours"] or 24
+
+
+class ChannelAccountForm(forms.Form):
+    """A number or widget of one kind (loket.integrations.channel_accounts): its fields come from
+    the kind's description, secrets as password fields that are never filled in again."""
+
+    name = forms.CharField(label=_("Naam"), max_length=120, required=False, help_text=_("Zoals medewerkers hem zien."))
+    external_id = forms.CharField(max_length=64)
+    display_number = forms.CharField(
+        label=_("Nummer"),
+        max_length=32,
+        required=False,
+        help_text=_("Het nummer dat klanten zien, zoals +31 20 123 4567."),
+    )
+    team = forms.TypedChoiceField(label=_("Team voor nieuwe zaken"), coerce=int, empty_value=None, required=False)
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        kind: AccountKind,
+        teams: Iterable[Team],
+        hints: dict[str, str] | None = None,
+        initial: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(data, initial=initial)
+        self.kind = kind
+        self.fields["external_id"].label = kind.external_id_label
+        self.fields["external_id"].help_text = kind.external_id_help
+        set_choices(self, "team", [("", _("Het standaardteam van de organisatie")), *team_choices(teams)])
+        for secret in kind.secrets:
+            hint = (hints or {}).get(secret.name, "")
+            if hints is None:  # adding: the required ones must be given
+                help_text = secret.help
+            elif hint:
+                help_text = format_lazy(
+                    "{} {}", secret.help, _("Ingesteld ({hint}); leeg laten om te houden.").format(hint=hint)
+                )
+            else:
+                help_text = format_lazy("{} {}", secret.help, _("Nog niet ingesteld."))
+            self.fields[f"secret_{secret.name}"] = forms.CharField(
+                label=secret.label,
+                max_length=1000,
+                required=secret.required and hints is None,
+                help_text=help_text,
+                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+            )
+
+    def secrets(self) -> dict[str, str]:
+        return {secret.name: self.cleaned_data.get(f"secret_{secret.name}", "") for secret in self.kind.secrets}
 
 
 class ImapForm(forms.Form):

@@ -53,6 +53,10 @@ urlpatterns = [
     path("beheer/mailboxen/", admin.mailboxes, name="admin_mailboxes"),
     path("beheer/mailboxen/<int:mailbox_id>/", admin.mailbox, name="admin_mailbox"),
     path("beheer/mailboxen/<int:mailbox_id>/actief/", admin.mailbox_active, name="admin_mailbox_active"),
+    path("beheer/kanalen/", admin.channel_accounts, name="admin_channel_accounts"),
+    path("beheer/kanalen/nieuw/", admin.channel_account_add, name="admin_channel_account_add"),
+    path("beheer/kanalen/<int:account_id>/", admin.channel_account, name="admin_channel_account"),
+    path("beheer/kanalen/<int:account_id>/actief/", admin.channel_account_active, name="admin_channel_account_active"),
     path("beheer/quarantaine/", admin.quarantine, name="admin_quarantine"),
     path(
         "beheer/quarantaine/<int:delivery_id>/origineel/", admin.quarantine_download, name="admin_quarantine_download"

@@ -103,8 +103,14 @@ def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
     from loket.integrations.models import Mailbox
 
     mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example", sender_name="Woonwinkel")
+    from loket.integrations.models import ChannelAccount
+
+    account = ChannelAccount(organization=org, kind="whatsapp", name="Klantenservice", external_id="10634295353625")
+    account.set_secrets(app_secret="app-secret", verify_token="verify")
+    account.save()
     return {
         "mailbox": mailbox.pk,
+        "channel_account": account.pk,
         "delivery": delivery.pk,
         "customer": customer.pk,
         "duplicate": duplicate.pk,

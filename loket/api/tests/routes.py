@@ -107,4 +107,15 @@ ROUTES: list[Route] = [
         admin=True,
     ),
     Route("DELETE", "/mailboxes/{mailbox}/imap", admin=True),
+    Route("GET", "/channel-accounts", outsider=OUTSIDER_LIST, admin=True),
+    Route(
+        "POST",
+        "/channel-accounts",
+        body={"kind": "whatsapp", "external_id": "2077", "secrets": {"app_secret": "a", "verify_token": "v"}},
+        outsider=OUTSIDER_OWN,
+        ok=201,
+        admin=True,
+    ),
+    Route("GET", "/channel-accounts/{channel_account}", admin=True),
+    Route("PATCH", "/channel-accounts/{channel_account}", body={"name": "Service"}, admin=True),
 ]

@@ -15,7 +15,7 @@ from loket.accounts.models import Membership
 from loket.cases.models import Case, Message
 from loket.cases.receiving import InboundMessage, IncomingAttachment, do_receive_message
 from loket.customers.actions import do_create_customer
-from loket.integrations.models import ImapAccount, InboundDelivery, Mailbox
+from loket.integrations.models import ChannelAccount, ImapAccount, InboundDelivery, Mailbox
 from loket.web import urls as web_urls
 from loket.webhooks.actions import do_create_endpoint
 
@@ -53,7 +53,15 @@ def objects(org, owner, agent, team, customer, case, settings, tmp_path):
         "quarantined": InboundDelivery.objects.create(
             organization=org, channel="email", external_id="<q@x>", raw=b"Subject: Jolanda\r\n\r\n?", status="failed"
         ),
+        "account": _channel_account(org),
     }
+
+
+def _channel_account(org) -> ChannelAccount:
+    account = ChannelAccount(organization=org, kind="whatsapp", name="Jolanda", external_id="10634295353625")
+    account.set_secrets(app_secret="jolanda@example.nl-app-secret", verify_token="verify")
+    account.save()
+    return account
 
 
 # (url name, objects that make its arguments, method, POST data)
@@ -94,6 +102,14 @@ ROUTES = [
         {"form": "imap", "host": "kaper.example", "port": "993", "security": "ssl", "username": "k", "password": "x"},
     ),
     ("web:admin_mailbox_active", ["mailbox"], "post", {"active": "0"}),
+    ("web:admin_channel_account", ["account"], "get", None),
+    (
+        "web:admin_channel_account",
+        ["account"],
+        "post",
+        {"name": "Kaper", "external_id": "1", "secret_app_secret": "kaper", "secret_verify_token": "kaper"},
+    ),
+    ("web:admin_channel_account_active", ["account"], "post", {"active": "0"}),
     ("web:admin_quarantine_download", ["quarantined"], "get", None),
     ("web:admin_quarantine_retry", ["quarantined"], "post", {}),
 ]
@@ -132,6 +148,9 @@ def test_outsider_requests_change_nothing(outsider_client, objects):
     assert not ImapAccount.objects.exists()
     objects["quarantined"].refresh_from_db()
     assert objects["quarantined"].status == "failed"
+    account = ChannelAccount.objects.get(pk=objects["account"].pk)
+    assert (account.is_active, account.name, account.external_id) == (True, "Jolanda", "10634295353625")
+    assert account.secret("app_secret") == "jolanda@example.nl-app-secret"
 
 
 def test_outsider_inbox_and_lists_show_nothing_of_the_other_organisation(outsider_client, objects):
@@ -142,6 +161,7 @@ def test_outsider_inbox_and_lists_show_nothing_of_the_other_organisation(outside
         "web:admin_teams",
         "web:admin_tokens",
         "web:admin_webhooks",
+        "web:admin_channel_accounts",
     ):
         html = outsider_client.get(reverse(name), {"view": "open"}).content.decode()
         for word in [*SECRET_WORDS, objects["case"].number, "Arie Agent", "Klantenservice", "Woonwinkel CRM"]:

@@ -1,4 +1,4 @@
-"""Admin pages (role admin only): members, teams, API tokens and webhooks.
+"""Admin pages (role admin only): members, teams, API tokens, webhooks, mailboxes, channels.
 
 Secrets (API tokens, webhook signing keys) are shown once, in the response to the POST that
 made them, and never again.
@@ -13,8 +13,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -41,6 +42,14 @@ from loket.accounts.selectors import (
     list_tokens,
 )
 from loket.integrations.actions import check_retry_delivery
+from loket.integrations.channel_accounts import (
+    ACCOUNT_KINDS,
+    account_kind,
+    check_create_channel_account,
+    check_set_channel_account_active,
+    check_update_channel_account,
+    secret_hints,
+)
 from loket.integrations.email.actions import (
     IMAP_SETTINGS,
     MAILBOX_SETTINGS,
@@ -51,11 +60,19 @@ from loket.integrations.email.actions import (
     check_update_mailbox,
 )
 from loket.integrations.models import ImapAccount
-from loket.integrations.selectors import access_mailbox, access_quarantined, list_mailboxes, list_quarantine
+from loket.integrations.selectors import (
+    access_channel_account,
+    access_mailbox,
+    access_quarantined,
+    list_channel_accounts,
+    list_mailboxes,
+    list_quarantine,
+)
 from loket.web.access import DeskRequest, admin_required
 from loket.web.forms import (
     ActiveForm,
     AddMemberForm,
+    ChannelAccountForm,
     CreateMemberForm,
     ImapForm,
     MailboxForm,
@@ -341,6 +358,83 @@ def mailbox_active(request: DeskRequest, mailbox_id: int) -> HttpResponse:
     done = _("Mailbox %(address)s ontvangt weer e-mail.") if active else _("Mailbox %(address)s is uitgeschakeld.")
     messages.success(request, done % {"address": mailbox.address})
     return redirect("web:admin_mailboxes")
+
+
+# --- Channel accounts -------------------------------------------------------------------------
+
+
+@admin_required
+def channel_accounts(request: DeskRequest) -> HttpResponse:
+    context = {"accounts": list_channel_accounts(request.organization), "kinds": ACCOUNT_KINDS.values()}
+    return render(request, "web/admin/channel_accounts.html", context)
+
+
+def _account_values(form: ChannelAccountForm, teams: dict[int, Any]) -> dict[str, Any]:
+    data = form.cleaned_data
+    fields = {name: data[name] for name in ("name", "external_id", "display_number")}
+    return {**fields, "team": teams.get(data["team"]), "secrets": form.secrets()}
+
+
+@admin_required
+def channel_account_add(request: DeskRequest) -> HttpResponse:
+    """Connect a number; ?soort= names the kind (whatsapp, …)."""
+    kind = request.GET.get("soort", "")
+    if kind not in ACCOUNT_KINDS:
+        raise Http404
+    spec = account_kind(kind)
+    teams = {team.pk: team for team in list_teams(request.organization)}
+    form = ChannelAccountForm(request.POST or None, kind=spec, teams=teams.values())
+    if request.method == "POST" and form.is_valid():
+        values = _account_values(form, teams)
+        account = _try(form, check_create_channel_account, membership=request.membership, kind=kind, **values)
+        if account:
+            messages.success(
+                request, _("%(name)s is gekoppeld. Vul nu de webhook-URL in bij de aanbieder.") % {"name": account.name}
+            )
+            return redirect("web:admin_channel_account", account_id=account.pk)
+    context = {"spec": spec, "form": form}
+    return render(request, "web/admin/channel_account_add.html", context, status=400 if form.errors else 200)
+
+
+@never_cache
+@admin_required
+def channel_account(request: DeskRequest, account_id: int) -> HttpResponse:
+    """One account: its webhook URL to paste at the provider, its settings and secrets (hints only)."""
+    account = access_channel_account(request.organization, account_id)
+    spec = account_kind(account.kind)
+    teams = {team.pk: team for team in list_teams(request.organization)}
+    initial = {
+        "name": account.name,
+        "external_id": account.external_id,
+        "display_number": account.display_number,
+        "team": account.team_id,
+    }
+    hints = secret_hints(account)
+    form = ChannelAccountForm(request.POST or None, kind=spec, teams=teams.values(), hints=hints, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = _account_values(form, teams)
+        updated = _try(form, check_update_channel_account, membership=request.membership, account=account, **values)
+        if updated:
+            messages.success(request, _("%(name)s opgeslagen.") % {"name": updated.name})
+            return redirect("web:admin_channel_accounts")
+    context = {
+        "account": account,
+        "spec": spec,
+        "form": form,
+        "webhook_url": request.build_absolute_uri(reverse(spec.webhook, args=[account.key])),
+    }
+    return render(request, "web/admin/channel_account.html", context, status=400 if form.errors else 200)
+
+
+@admin_required
+@require_POST
+def channel_account_active(request: DeskRequest, account_id: int) -> HttpResponse:
+    account = access_channel_account(request.organization, account_id)
+    active = request.POST.get("active") == "1"
+    check_set_channel_account_active(request.membership, account, active)
+    done = _("%(name)s ontvangt weer berichten.") if active else _("%(name)s is uitgeschakeld.")
+    messages.success(request, done % {"name": account.name})
+    return redirect("web:admin_channel_accounts")
 
 
 # --- Quarantine -------------------------------------------------------------------------------

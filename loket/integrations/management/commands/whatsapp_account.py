@@ -1,6 +1,6 @@
 """Connect a WhatsApp Business number (Cloud API) to an organisation, or change it.
 
-Until the admin screens for channel accounts land, this is how an operator connects a number:
+Besides the admin page (Beheer → Kanalen) and the API, an operator's script can connect a number:
 
     manage.py whatsapp_account --organization woonwinkel --phone-number-id 10634295353625 \\
         --name Klantenservice --display-number "+31 20 123 4567" --team Klantenservice

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from loket.api.schemas.common import Id, Input, Patch, Str120, Str255
+
+Kind = Literal["whatsapp"]
+ExternalId = Annotated[Str255, Field(max_length=64, examples=["10634295353625"])]
+Number = Annotated[Str120, Field(max_length=32, examples=["+31 20 123 4567"])]
+Secrets = Annotated[
+    dict[str, Annotated[str, Field(max_length=1000)]],
+    Field(
+        description="Write-only. WhatsApp: app_secret, verify_token (both required), access_token. "
+        "An empty or left-out secret keeps the stored one.",
+        examples=[{"app_secret": "…", "verify_token": "…", "access_token": "…"}],
+    ),
+]
+
+
+class ChannelAccountOut(Schema):
+    id: int
+    kind: str = Field(description="'whatsapp'.")
+    name: str
+    external_id: str = Field(description="The provider's id of the number (WhatsApp: the phone number id).")
+    display_number: str
+    team_id: int | None = Field(description="The team new cases go to; null: the organisation's default team.")
+    is_active: bool = Field(description="An inactive account answers its webhook with 404 and sends nothing.")
+    webhook_url: str = Field(description="Where the provider posts this account's traffic.")
+    secrets: dict[str, str] = Field(
+        description="Per secret: '' when not set, else a hint ('…abcd' for long ones, '•••' for short ones). "
+        "Secrets are never returned."
+    )
+    pending: int = Field(description="Stored messages not yet on a case.")
+    failed: int = Field(description="Messages in quarantine.")
+    last_received_at: datetime | None
+
+
+class ChannelAccountCreate(Input):
+    kind: Kind
+    name: Str120 = ""
+    external_id: ExternalId
+    display_number: Number = ""
+    team_id: Id | None = None
+    secrets: Secrets = Field(default_factory=dict)
+
+
+class ChannelAccountUpdate(Patch):
+    name: Str120 | None = None
+    external_id: ExternalId | None = None
+    display_number: Number | None = None
+    team_id: Id | None = None
+    secrets: Secrets | None = None
+    is_active: bool | None = None
