@@ -164,3 +164,21 @@ def run_tasks(django_capture_on_commit_callbacks):
                 return total
 
     return run
+
+
+@pytest.fixture
+def server():
+    """Loket's ASGI application in uvicorn on loopback (HTTP and WebSockets); its base URL."""
+    from loket.tests.live_server import run_asgi_server
+
+    with run_asgi_server() as url:
+        yield url
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium, driven by Playwright (loket/tests/browser.py)."""
+    from loket.tests.browser import chromium
+
+    with chromium() as browser:
+        yield browser

@@ -13,6 +13,8 @@ urlpatterns = [
     path("inbound/email/<str:provider>/", provider_webhook, name="email_provider_webhook"),
     # WhatsApp Cloud API, one URL per channel account: docs/channels/whatsapp.md.
     path("inbound/whatsapp/<str:key>/", whatsapp_webhook, name="whatsapp_webhook"),
+    # The web chat widget: its script, its frame and the visitor's endpoints (docs/channels/webchat.md).
+    path("chat/", include("loket.integrations.webchat.urls")),
     # Django's set_language: POST language + next, stores the choice in a cookie.
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("loket.web.urls")),

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,14 +38,30 @@ class SecretSpec:
 
 
 @dataclass(frozen=True)
+class SettingSpec:
+    """A setting of the kind, kept in ``ChannelAccount.settings``.
+
+    ``type``: "origins" (web origins, one per line; a list), "text" or "bool"."""
+
+    name: str
+    label: StrOrPromise
+    type: str
+    help: StrOrPromise = ""
+    required: bool = False
+    default: Any = ""
+
+
+@dataclass(frozen=True)
 class AccountKind:
     kind: str
     label: StrOrPromise
-    external_id_label: StrOrPromise
+    # None: the kind has no provider id (a chat widget); its key stands in.
+    external_id_label: StrOrPromise | None
     external_id_help: StrOrPromise
     secrets: tuple[SecretSpec, ...]
-    webhook: str  # the URL name of the account's inbound webhook (it takes the key)
+    webhook: str | None  # the URL name of the account's inbound webhook (it takes the key)
     setup_help: StrOrPromise = ""
+    settings: tuple[SettingSpec, ...] = ()
 
 
 ACCOUNT_KINDS: dict[str, AccountKind] = {
@@ -77,11 +96,65 @@ ACCOUNT_KINDS: dict[str, AccountKind] = {
             "het verify token, en abonneer de app op het veld messages. Zie docs/channels/whatsapp.md."
         ),
     ),
+    ChannelAccount.Kind.CHAT: AccountKind(
+        kind=ChannelAccount.Kind.CHAT,
+        label=gettext_lazy("Chatwidget"),
+        external_id_label=None,
+        external_id_help="",
+        secrets=(),
+        webhook=None,
+        setup_help=gettext_lazy(
+            "Zet de regel hieronder in de HTML van elke pagina van de website waarop de chatknop moet "
+            "staan, vlak voor </body>. Zie docs/channels/webchat.md."
+        ),
+        settings=(
+            SettingSpec(
+                "allowed_origins",
+                gettext_lazy("Websites"),
+                "origins",
+                gettext_lazy(
+                    "Eén per regel, zoals https://www.woonwinkel.nl. Alleen op deze websites toont de browser de chat."
+                ),
+                required=True,
+                default=[],
+            ),
+            SettingSpec(
+                "greeting",
+                gettext_lazy("Welkomsttekst"),
+                "text",
+                gettext_lazy("Leeg: „Hallo! Waarmee kunnen we u helpen?”"),
+            ),
+            SettingSpec(
+                "ask_details",
+                gettext_lazy("Vraag naam en e-mailadres voordat het gesprek begint"),
+                "bool",
+                default=True,
+            ),
+        ),
+    ),
 }
 
 
 def account_kind(kind: str) -> AccountKind:
     return ACCOUNT_KINDS[kind]
+
+
+def connect_info(request: HttpRequest, account: ChannelAccount) -> dict[str, str]:
+    """What an admin copies to connect the account: the webhook URL to enter at the provider,
+    or the script tag to put on the website ('' when the kind has none)."""
+    spec = account_kind(account.kind)
+    webhook_url = request.build_absolute_uri(reverse(spec.webhook, args=[account.key])) if spec.webhook else ""
+    snippet = ""
+    if account.kind == ChannelAccount.Kind.CHAT:
+        src = request.build_absolute_uri(reverse("webchat_loader"))
+        snippet = f'<script src="{src}" data-loket-chat="{account.key}" async></script>'
+    return {"webhook_url": webhook_url, "snippet": snippet}
+
+
+def setting(account: ChannelAccount, name: str) -> Any:
+    """One setting of the account, or its kind's default."""
+    spec = next(setting for setting in account_kind(account.kind).settings if setting.name == name)
+    return account.settings.get(name, spec.default)
 
 
 def secret_hints(account: ChannelAccount) -> dict[str, str]:
@@ -129,16 +202,19 @@ def _save(
     display_number: str = "",
     team: Team | None = None,
     secrets: dict[str, str] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> ChannelAccount:
     spec = account_kind(account.kind)
     secrets = {key: (value or "").strip() for key, value in (secrets or {}).items()}
     unknown = set(secrets) - {secret.name for secret in spec.secrets}
     if unknown:
         raise ValidationError({"secrets": _("Onbekend geheim: %(names)s.") % {"names": ", ".join(sorted(unknown))}})
-    account.external_id = external_id.strip()
+    account.external_id = external_id.strip() if spec.external_id_label else account.key
     account.display_number = display_number.strip()
-    account.name = name.strip() or account.display_number or account.external_id
+    account.name = name.strip() or account.display_number or str(spec.label)
     account.team = team
+    if settings is not None:
+        account.settings = {**account.settings, **_clean_settings(spec, settings)}
     if not account.external_id:
         raise ValidationError({"external_id": _("Vul %(label)s in.") % {"label": spec.external_id_label}})
     account.set_secrets(**secrets)
@@ -157,6 +233,72 @@ def _save(
         # not say which organisation has it.
         raise ValidationError({"external_id": _("Dit nummer is al gekoppeld.")}) from None
     return account
+
+
+def _clean_settings(spec: AccountKind, values: dict[str, Any]) -> dict[str, Any]:
+    known = {setting.name: setting for setting in spec.settings}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValidationError(
+            {"settings": _("Onbekende instelling: %(names)s.") % {"names": ", ".join(sorted(unknown))}}
+        )
+    cleaned: dict[str, Any] = {}
+    errors = {}
+    for name, value in values.items():
+        setting = known[name]
+        try:
+            cleaned[name] = _clean_setting(setting, value)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _clean_setting(setting: SettingSpec, value: Any) -> Any:
+    if setting.type == "bool":
+        if not isinstance(value, bool):
+            raise ValidationError(_("Kies ja of nee."))
+        return value
+    if setting.type == "origins":
+        lines = value.splitlines() if isinstance(value, str) else value
+        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+            raise ValidationError(_("Geef de websites als lijst."))
+        origins = [origin for line in lines if (origin := web_origin(line)) is not None]
+        if setting.required and not origins:
+            raise ValidationError(_("Vul ten minste één website in."))
+        return list(dict.fromkeys(origins))
+    if not isinstance(value, str):
+        raise ValidationError(_("Vul tekst in."))
+    return value.strip()[:1000]
+
+
+def web_origin(text: str) -> str | None:
+    """'https://www.Woonwinkel.nl/' → 'https://www.woonwinkel.nl'; '' → None; anything that is
+    not an http(s) origin (a path, a wildcard, another scheme) → ValidationError."""
+    text = text.strip().rstrip("/")
+    if not text:
+        return None
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or port == -1
+        or "*" in text
+    ):
+        raise ValidationError(
+            _("%(value)s is geen website-adres zoals https://www.woonwinkel.nl (zonder pad).") % {"value": text}
+        )
+    host = parts.hostname.encode("idna").decode() if not parts.hostname.isascii() else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
 def check_set_channel_account_active(membership: Membership, account: ChannelAccount, active: bool) -> ChannelAccount:

@@ -202,17 +202,19 @@ def _account_key() -> str:
 
 
 class ChannelAccount(TenantModel):
-    """A number or widget of the organisation on a messaging channel (WhatsApp first).
+    """A number or widget of the organisation on a messaging channel (WhatsApp, web chat).
 
     Traffic arrives at ``/inbound/<kind>/<key>/``: the key names the account (and so the
     organisation and the secret that signs the traffic) without being a secret itself.
     WhatsApp: ``external_id`` is the Cloud API's phone_number_id; the app secret (signatures),
     the verify token (subscribing the webhook) and the access token (sending, media) are
-    stored encrypted (loket.lib.secrets) and never shown back.
+    stored encrypted (loket.lib.secrets) and never shown back. Chat widget: ``external_id`` is
+    the key (a widget has no provider); ``settings`` holds the websites that may show it.
     """
 
     class Kind(models.TextChoices):
         WHATSAPP = "whatsapp", _("WhatsApp")
+        CHAT = "chat", _("Chatwidget")
 
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("naam"), max_length=120)
@@ -223,6 +225,9 @@ class ChannelAccount(TenantModel):
     display_number = models.CharField(_("nummer"), max_length=32, blank=True)
     team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     secrets_encrypted = models.TextField(blank=True, help_text="JSON, Fernet-encrypted (loket.lib.secrets).")
+    settings = models.JSONField(
+        default=dict, blank=True, help_text="What the kind lets an admin set (channel_accounts.ACCOUNT_KINDS)."
+    )
     is_active = models.BooleanField(_("actief"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

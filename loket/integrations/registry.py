@@ -18,6 +18,7 @@ ADAPTERS: dict[str, str] = {
     "api": "loket.integrations.generic.adapter.GenericAdapter",
     "email": "loket.integrations.email.outbound.EmailAdapter",
     "whatsapp": "loket.integrations.whatsapp.outbound.WhatsAppAdapter",
+    "chat": "loket.integrations.webchat.outbound.ChatAdapter",
 }
 
 

@@ -12,8 +12,7 @@ import httpx
 import pytest
 
 from loket.cases.models import Case, Handover, Message
-from loket.tests.browser import CHROMIUM, chromium
-from loket.tests.live_server import run_asgi_server
+from loket.tests.browser import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,18 +23,6 @@ pytestmark = [
 ]
 
 PASSWORD = "wachtwoord-123"  # the factories' password
-
-
-@pytest.fixture
-def server():
-    with run_asgi_server() as url:
-        yield url
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def login(browser, server: str, username: str):

@@ -46,6 +46,15 @@ PUBLIC = {
     # WhatsApp's webhook: no user or token; the URL's key names one channel account (one
     # organisation) whose app secret must sign the body (integrations/whatsapp/tests).
     "whatsapp_webhook",
+    # The web chat widget: no user; the URL's key names one widget (one organisation) and the
+    # visitor token, signed for that widget, names one visitor; another organisation's widget
+    # or a forged token is refused (integrations/webchat/tests).
+    "webchat_loader",
+    "webchat_page",
+    "webchat_visitor",
+    "webchat_messages",
+    "webchat_upload",
+    "webchat_read",
     # An image of a mail for its sandboxed frame (which sends no cookie): the signed, short-lived
     # token names one attachment and is the permission (web/tests/test_email_view.py).
     "inline_image",

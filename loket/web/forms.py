@@ -15,7 +15,7 @@ from loket.cases.models import Case, Handover
 from loket.cases.selectors import INBOX_VIEWS
 from loket.customers.models import Channel, Identity
 from loket.events.registry import EVENT_TYPES
-from loket.integrations.channel_accounts import AccountKind
+from loket.integrations.channel_accounts import AccountKind, SettingSpec
 from loket.integrations.models import ImapAccount
 
 EMPTY = [("", _("Alle"))]
@@ -282,17 +282,23 @@ class ChannelAccountForm(forms.Form):
     ) -> None:
         super().__init__(data, initial=initial)
         self.kind = kind
-        self.fields["external_id"].label = kind.external_id_label
-        self.fields["external_id"].help_text = kind.external_id_help
+        if kind.external_id_label is None:  # a widget: no provider id, no number
+            del self.fields["external_id"], self.fields["display_number"]
+        else:
+            self.fields["external_id"].label = kind.external_id_label
+            self.fields["external_id"].help_text = kind.external_id_help
         set_choices(self, "team", [("", _("Het standaardteam van de organisatie")), *team_choices(teams)])
+        for setting in kind.settings:
+            self.fields[f"setting_{setting.name}"] = _setting_field(setting)
+            if initial is None:
+                self.initial[f"setting_{setting.name}"] = setting.default
         for secret in kind.secrets:
             hint = (hints or {}).get(secret.name, "")
             if hints is None:  # adding: the required ones must be given
                 help_text = secret.help
             elif hint:
-                help_text = format_lazy(
-                    "{} {}", secret.help, _("Ingesteld ({hint}); leeg laten om te houden.").format(hint=hint)
-                )
+                set_hint = _("Ingesteld ({hint}); leeg laten om te houden.").format(hint=hint)
+                help_text = format_lazy("{} {}", secret.help, set_hint)
             else:
                 help_text = format_lazy("{} {}", secret.help, _("Nog niet ingesteld."))
             self.fields[f"secret_{secret.name}"] = forms.CharField(
@@ -303,8 +309,29 @@ class ChannelAccountForm(forms.Form):
                 widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
             )
 
-    def secrets(self) -> dict[str, str]:
-        return {secret.name: self.cleaned_data.get(f"secret_{secret.name}", "") for secret in self.kind.secrets}
+    def values(self) -> dict[str, Any]:
+        """What the form says, in the shape of the channel-account actions (team as its id)."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "external_id": data.get("external_id", ""),
+            "display_number": data.get("display_number", ""),
+            "secrets": {secret.name: data.get(f"secret_{secret.name}", "") for secret in self.kind.secrets},
+            "settings": {setting.name: data.get(f"setting_{setting.name}") for setting in self.kind.settings},
+        }
+
+
+def _setting_field(setting: SettingSpec) -> forms.Field:
+    if setting.type == "bool":
+        return forms.BooleanField(label=setting.label, help_text=setting.help, required=False)
+    if setting.type == "origins":
+        return forms.CharField(
+            label=setting.label,
+            help_text=setting.help,
+            required=setting.required,
+            widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://www.example.nl"}),
+        )
+    return forms.CharField(label=setting.label, help_text=setting.help, required=False, max_length=1000)
 
 
 class ImapForm(forms.Form):

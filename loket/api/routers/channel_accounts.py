@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 from ninja import Router, Status
 
 from loket.accounts.selectors import access_team
@@ -18,7 +17,9 @@ from loket.integrations.channel_accounts import (
     check_create_channel_account,
     check_set_channel_account_active,
     check_update_channel_account,
+    connect_info,
     secret_hints,
+    setting,
 )
 from loket.integrations.models import ChannelAccount
 from loket.integrations.selectors import access_channel_account
@@ -36,7 +37,8 @@ def _out(request: HttpRequest, account: ChannelAccount) -> dict[str, Any]:
         "display_number": account.display_number,
         "team_id": account.team_id,
         "is_active": account.is_active,
-        "webhook_url": request.build_absolute_uri(reverse(account_kind(account.kind).webhook, args=[account.key])),
+        **connect_info(request, account),
+        "settings": {item.name: setting(account, item.name) for item in account_kind(account.kind).settings},
         "secrets": secret_hints(account),
         "pending": getattr(account, "pending", 0),
         "failed": getattr(account, "failed", 0),
@@ -68,6 +70,7 @@ def create_channel_account(request: HttpRequest, payload: ChannelAccountCreate) 
         display_number=payload.display_number,
         team=find_optional(actor, "team_id", payload.team_id, access_team),
         secrets=payload.secrets,
+        settings=payload.settings,
     )
     return Status(201, _with_counts(request, account.pk))
 
@@ -92,6 +95,7 @@ def update_channel_account(request: HttpRequest, account_id: int, payload: Chann
         display_number=sent.get("display_number", account.display_number) or "",
         team=team,
         secrets=sent.get("secrets") or {},
+        settings=sent.get("settings") or {},
     )
     if "is_active" in sent:
         check_set_channel_account_active(actor.membership, account, sent["is_active"])

@@ -13,15 +13,8 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from loket.cases.receiving import InboundMessage, do_receive_message
-from loket.tests.live_server import run_asgi_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def server():
-    with run_asgi_server() as url:
-        yield url
 
 
 def _socket(server: str, client, user, query: str = ""):

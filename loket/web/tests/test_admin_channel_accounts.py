@@ -137,3 +137,40 @@ def test_agents_cannot_manage_channels(agent_client, team, org):
 
 def test_an_unknown_kind_is_404(owner_client):
     assert owner_client.get(reverse("web:admin_channel_account_add") + "?soort=fax").status_code == 404
+
+
+CHAT = reverse("web:admin_channel_account_add") + "?soort=chat"
+
+
+def test_admin_adds_a_chat_widget_and_gets_the_code_for_the_website(owner_client, team):
+    response = owner_client.post(
+        CHAT,
+        {
+            "name": "Website",
+            "team": team.pk,
+            "setting_allowed_origins": "https://www.Woonwinkel.example/\nhttps://winkel.example:8443",
+            "setting_greeting": "Goedemiddag! Vraag maar raak.",
+            "setting_ask_details": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    account = ChannelAccount.objects.get(kind="chat")
+    assert account.external_id == account.key
+    assert account.settings == {
+        "allowed_origins": ["https://www.woonwinkel.example", "https://winkel.example:8443"],
+        "greeting": "Goedemiddag! Vraag maar raak.",
+        "ask_details": True,
+    }
+    html = owner_client.get(response["Location"]).content.decode()
+    assert f"data-loket-chat=&quot;{account.key}&quot;" in html  # escaped in the textarea
+    assert "http://testserver/chat/widget.js" in html
+    assert "https://www.woonwinkel.example\nhttps://winkel.example:8443" in html  # shown to edit
+
+
+@pytest.mark.parametrize(
+    "origins", ["https://*.woonwinkel.example", "https://woonwinkel.example/winkel", "ftp://woonwinkel.example", ""]
+)
+def test_a_chat_widget_needs_real_websites(owner_client, origins):
+    response = owner_client.post(CHAT, {"name": "Website", "setting_allowed_origins": origins})
+    assert response.status_code == 400
+    assert ChannelAccount.objects.count() == 0

@@ -71,6 +71,7 @@ ROUTES = [
     ("web:case_header", ["case"], "get", None),
     ("web:case_reply", ["case"], "post", {"text": "Hallo", "channel": "email"}),
     ("web:case_note", ["case"], "post", {"text": "Notitie"}),
+    ("web:case_typing", ["case"], "post", {}),
     ("web:case_hand_over", ["case"], "post", {"reason": "expertise"}),
     ("web:case_take", ["case"], "post", {}),
     ("web:case_status", ["case"], "post", {"status": "resolved"}),

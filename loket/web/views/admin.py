@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -48,7 +47,9 @@ from loket.integrations.channel_accounts import (
     check_create_channel_account,
     check_set_channel_account_active,
     check_update_channel_account,
+    connect_info,
     secret_hints,
+    setting,
 )
 from loket.integrations.email.actions import (
     IMAP_SETTINGS,
@@ -369,10 +370,12 @@ def channel_accounts(request: DeskRequest) -> HttpResponse:
     return render(request, "web/admin/channel_accounts.html", context)
 
 
+def _shown(value: Any) -> Any:
+    return "\n".join(value) if isinstance(value, list) else value
+
+
 def _account_values(form: ChannelAccountForm, teams: dict[int, Any]) -> dict[str, Any]:
-    data = form.cleaned_data
-    fields = {name: data[name] for name in ("name", "external_id", "display_number")}
-    return {**fields, "team": teams.get(data["team"]), "secrets": form.secrets()}
+    return {**form.values(), "team": teams.get(form.cleaned_data["team"])}
 
 
 @admin_required
@@ -388,9 +391,12 @@ def channel_account_add(request: DeskRequest) -> HttpResponse:
         values = _account_values(form, teams)
         account = _try(form, check_create_channel_account, membership=request.membership, kind=kind, **values)
         if account:
-            messages.success(
-                request, _("%(name)s is gekoppeld. Vul nu de webhook-URL in bij de aanbieder.") % {"name": account.name}
+            done = (
+                _("%(name)s is gekoppeld. Vul nu de webhook-URL in bij de aanbieder.")
+                if spec.webhook
+                else _("%(name)s is aangemaakt. Zet nu de code op de website.")
             )
+            messages.success(request, done % {"name": account.name})
             return redirect("web:admin_channel_account", account_id=account.pk)
     context = {"spec": spec, "form": form}
     return render(request, "web/admin/channel_account_add.html", context, status=400 if form.errors else 200)
@@ -408,6 +414,7 @@ def channel_account(request: DeskRequest, account_id: int) -> HttpResponse:
         "external_id": account.external_id,
         "display_number": account.display_number,
         "team": account.team_id,
+        **{f"setting_{item.name}": _shown(setting(account, item.name)) for item in spec.settings},
     }
     hints = secret_hints(account)
     form = ChannelAccountForm(request.POST or None, kind=spec, teams=teams.values(), hints=hints, initial=initial)
@@ -421,7 +428,7 @@ def channel_account(request: DeskRequest, account_id: int) -> HttpResponse:
         "account": account,
         "spec": spec,
         "form": form,
-        "webhook_url": request.build_absolute_uri(reverse(spec.webhook, args=[account.key])),
+        **connect_info(request, account),
     }
     return render(request, "web/admin/channel_account.html", context, status=400 if form.errors else 200)
 

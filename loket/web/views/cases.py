@@ -12,6 +12,7 @@ from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from loket.accounts.selectors import list_colleagues, list_teams
 from loket.cases.actions import (
@@ -26,6 +27,7 @@ from loket.cases.models import Case
 from loket.cases.selectors import access_case, case_timeline, other_cases
 from loket.customers.models import Channel, Customer
 from loket.customers.selectors import panel_prefetches
+from loket.integrations.webchat.live import agent_typing
 from loket.integrations.whatsapp.window import service_window
 from loket.web.access import DeskRequest, member_required, writer_form, writer_required
 from loket.web.forms import CaseEditForm, ComposerForm, HandoverForm, StatusForm, apply_errors
@@ -116,6 +118,15 @@ def case_reply(request: DeskRequest, case_id: int) -> HttpResponse:
         lambda data: check_reply(request.membership, case, text=data["text"], channel=data["channel"]),
         _("Je antwoord staat klaar om te versturen."),
     )
+
+
+@writer_required
+@require_POST
+def case_typing(request: DeskRequest, case_id: int) -> HttpResponse:
+    """The agent is typing a chat reply: the visitor's widget shows it for a few seconds."""
+    case = access_case(request.organization, case_id)
+    agent_typing(case.pk, request.user.first_name or request.user.username)
+    return HttpResponse(status=204)
 
 
 @writer_required

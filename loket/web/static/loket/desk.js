@@ -5,6 +5,8 @@
  *   - [data-open-dialog=id] / [data-close-dialog] / dialog[data-open-on-load]; with
  *     [data-dialog-src=url] the dialog's content is fetched (htmx) when it opens
  *   - [data-select-on-focus] selects its text (secrets shown once)
+ *   - typing in a form[data-typing-url] whose channel is chat tells the chat visitor (at most
+ *     every 3 seconds): "Bram typt…"
  *   - a WebSocket to <body data-live-path> refreshes the regions that show a changed case;
  *     <body data-live> tells its state: connecting, connected, reconnecting or refused
  */
@@ -160,6 +162,25 @@
 
     open();
   }
+
+  var lastTyping = 0;
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (!form || !form.dataset.typingUrl || event.target.tagName !== "TEXTAREA") {
+      return;
+    }
+    var channel = form.querySelector("[name=channel]");
+    if (!channel || channel.value !== "chat" || Date.now() - lastTyping < 3000) {
+      return;
+    }
+    lastTyping = Date.now();
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    window.fetch(form.dataset.typingUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": meta ? meta.content : "" },
+      credentials: "same-origin",
+    }).catch(function () {});
+  });
 
   function start() {
     openDialogsOnLoad();
