@@ -338,6 +338,8 @@ IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 60)
 WHATSAPP_GRAPH_URL = env_str("WHATSAPP_GRAPH_URL", "https://graph.facebook.com/v23.0")
 # The largest WhatsApp media file Loket fetches (Meta's own limit for documents is 100 MB).
 WHATSAPP_MEDIA_MAX_BYTES = env_int("WHATSAPP_MEDIA_MAX_BYTES", 100 * 1024 * 1024)
+# Twilio (SMS): the REST API base, with its version; replies go to <this>/Accounts/<sid>/Messages.json.
+TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com/2010-04-01")
 # Key for secrets stored in the database (IMAP passwords); SECRET_KEY when not set.
 SECRETS_KEY = env_str("SECRETS_KEY")
 # Messages an hour one sender address may deliver to the SMTP receiver; more get 451 (try later).

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from loket.api.api import api
 from loket.integrations.email.providers import provider_webhook
+from loket.integrations.sms.webhook import sms_webhook
 from loket.integrations.whatsapp.webhook import whatsapp_webhook
 from loket.ops.views import health
 
@@ -15,6 +16,9 @@ urlpatterns = [
     path("inbound/whatsapp/<str:key>/", whatsapp_webhook, name="whatsapp_webhook"),
     # The web chat widget: its script, its frame and the visitor's endpoints (docs/channels/webchat.md).
     path("chat/", include("loket.integrations.webchat.urls")),
+    # SMS through Twilio, incoming messages and status callbacks per channel account: docs/channels/sms.md.
+    path("inbound/sms/<str:key>/", sms_webhook, name="sms_webhook"),
+    path("inbound/sms/<str:key>/status/", sms_webhook, name="sms_status_webhook"),
     # Django's set_language: POST language + next, stores the choice in a cookie.
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("loket.web.urls")),

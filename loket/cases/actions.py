@@ -20,6 +20,7 @@ from loket.cases.models import Case, Contact, Handover, Message, Tag
 from loket.cases.numbering import next_case_number
 from loket.customers.models import Channel, Customer, Identity
 from loket.events.actions import record_event
+from loket.integrations.registry import get_adapter
 from loket.lib.html import sanitize_html
 
 if TYPE_CHECKING:
@@ -177,7 +178,16 @@ def check_reply(membership: Membership, case: Case, *, text: str, channel: str =
                 "Schrijf de nabestaande aan."
             )
         )
+    channel = reply_channel(case, channel)
+    adapter = get_adapter(channel)
+    if adapter is not None:
+        adapter.check_reply(case, text)  # what the channel can never deliver fails here, not later
     return do_reply(case, actor=membership.user, text=text, channel=channel)
+
+
+def reply_channel(case: Case, channel: str = "") -> str:
+    """The channel a reply goes out on: the one chosen, else the one the customer last wrote on."""
+    return channel or case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
 
 
 def do_reply(
@@ -189,7 +199,7 @@ def do_reply(
     as sent or as visibly failed, never silently dropped. An ``automatic`` message (Loket's
     acknowledgement of a new case) is not a contact: it leaves the case's status as it is.
     """
-    channel = channel or case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
+    channel = reply_channel(case, channel)
     with transaction.atomic():
         _lock_counters(case)
         contact = None
@@ -266,6 +276,9 @@ def do_mark_delivery(message: Message, status: str, error: str = "") -> Message:
     progress = DELIVERY_PROGRESS.get(status)
     if progress is not None and progress < DELIVERY_PROGRESS.get(message.delivery_status, 0):
         return message  # a late "sent" after "read": nothing new
+    failed = message.delivery_status == Message.Delivery.FAILED
+    if failed and progress is not None and progress <= DELIVERY_PROGRESS["sent"]:
+        return message  # a late "queued" or "sent" after "failed" (Twilio's callbacks race) hides no failure
     Message.objects.filter(pk=message.pk).update(delivery_status=status, delivery_error=error[:2000])
     message.delivery_status = status
     message.delivery_error = error

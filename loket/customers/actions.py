@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -142,6 +142,29 @@ def do_move_identity(identity: Identity, target: Customer, *, actor: User | None
                 "from_customer_name": source.name,
                 "from_customer_merged": emptied,
             },
+        )
+    return identity
+
+
+def do_set_opt_out(
+    identity: Identity, *, opted_out: bool, actor: User | None, at: datetime | None = None, reason: str = ""
+) -> Identity:
+    """Record that the customer no longer wants messages on this address (SMS: STOP), or wants
+    them again (START). Loket then refuses replies to it (the channel's ``check_reply``).
+
+    Idempotent: an address already opted out keeps its first date; nothing is recorded twice.
+    """
+    if bool(identity.opted_out_at) == opted_out:
+        return identity
+    with transaction.atomic():
+        identity.opted_out_at = (at or timezone.now()) if opted_out else None
+        identity.save(update_fields=["opted_out_at"])
+        record_event(
+            identity.organization,
+            "customer.opted_out" if opted_out else "customer.opted_in",
+            actor=actor,
+            customer=identity.customer,
+            data={"kind": identity.kind, "value": identity.value, "reason": reason[:200]},
         )
     return identity
 

@@ -80,6 +80,9 @@ class Identity(TenantModel):
         _("waarde"), max_length=320, help_text=_("Genormaliseerd: e-mail in kleine letters, telefoon in E.164.")
     )
     label = models.CharField(_("omschrijving"), max_length=100, blank=True)
+    # The customer asked not to get messages on this address any more (SMS: STOP); cleared when
+    # they ask again (START). Loket refuses to send to it meanwhile.
+    opted_out_at = models.DateTimeField(_("afgemeld sinds"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

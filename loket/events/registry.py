@@ -23,6 +23,12 @@ _TYPES = [
         "customer.deceased", _("Een klant is overleden: stop facturen, incasso en marketing."), on_timeline=False
     ),
     EventType("customer.merged", _("Twee klanten zijn samengevoegd."), on_timeline=False),
+    EventType(
+        "customer.opted_out",
+        _("Een klant wil geen berichten meer op een adres (sms: STOP); Loket stuurt er niets meer heen."),
+        on_timeline=False,
+    ),
+    EventType("customer.opted_in", _("Een klant wil weer berichten op een adres (sms: START)."), on_timeline=False),
     EventType("case.opened", _("Een zaak is geopend.")),
     EventType("case.updated", _("Onderwerp, prioriteit, contactreden of labels van een zaak zijn gewijzigd.")),
     EventType("case.message_received", _("Een bericht van de klant is binnengekomen."), on_timeline=False),

@@ -26,7 +26,9 @@ from loket.accounts.models import Membership, Organization
 from loket.cases.actions import do_mark_delivery
 from loket.cases.models import Message
 from loket.cases.receiving import InboundMessage, ReceiveResult, do_receive_message, do_receive_messages
+from loket.customers.actions import do_set_opt_out
 from loket.customers.normalize import normalize_identity
+from loket.customers.selectors import find_identity
 from loket.integrations.base import DeliveryReport
 from loket.integrations.email.counts import count_mail
 from loket.integrations.models import InboundDelivery
@@ -274,7 +276,12 @@ def _after_receive(received: list[tuple[InboundDelivery, InboundMessage, Receive
 
 
 def _apply_report(organization: Organization, report: DeliveryReport) -> Message | None:
-    """Mark the outbound message a report concerns (a bounce: failed); None if it is not Loket's."""
+    """Mark the outbound message a report concerns (a bounce: failed); None if it is not Loket's.
+    A recipient the provider says refuses messages is recorded as opted out."""
+    if report.opted_out is not None:
+        identity = find_identity(organization, *report.opted_out)
+        if identity is not None:
+            do_set_opt_out(identity, opted_out=True, actor=None, reason=report.error)
     if not report.external_ids:
         return None
     message = (

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from loket.cases.models import Message
+    from loket.cases.models import Case, Message
     from loket.cases.receiving import InboundMessage
 
 
@@ -48,11 +48,19 @@ class DeliveryReport:
     status: str  # a Message.Delivery value
     error: str = ""
     fallback: InboundMessage | None = None
+    # The provider says this recipient refuses messages (Twilio 21610: the customer sent STOP):
+    # (identity kind, value), recorded on the organisation's identity of that address.
+    opted_out: tuple[str, str] | None = None
 
 
 class ChannelAdapter:
     channel: ClassVar[str]
     label: ClassVar[str]
+
+    def check_reply(self, case: Case, text: str) -> None:
+        """Refuse, before it is queued, a reply this channel can never deliver (too long, no
+        recipient, the customer opted out): raise ValidationError with the reason for the agent."""
+        return
 
     def send(self, message: Message) -> str:
         """Deliver ``message``; return the provider's id for it ('' if none). Raise DeliveryError."""

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,6 +63,9 @@ class AccountKind:
     webhook: str | None  # the URL name of the account's inbound webhook (it takes the key)
     setup_help: StrOrPromise = ""
     settings: tuple[SettingSpec, ...] = ()
+    # A function (account) that checks and normalises what the admin set, raising a
+    # ValidationError keyed by field (dotted path, imported when used).
+    clean: str = ""
 
 
 ACCOUNT_KINDS: dict[str, AccountKind] = {
@@ -95,6 +99,40 @@ ACCOUNT_KINDS: dict[str, AccountKind] = {
             "Vul bij Meta for Developers → WhatsApp → Configuration de callback-URL hieronder in, met "
             "het verify token, en abonneer de app op het veld messages. Zie docs/channels/whatsapp.md."
         ),
+    ),
+    ChannelAccount.Kind.SMS: AccountKind(
+        kind=ChannelAccount.Kind.SMS,
+        label=gettext_lazy("SMS-nummer (Twilio)"),
+        external_id_label=gettext_lazy("Twilio-nummer"),
+        external_id_help=gettext_lazy("Het nummer dat klanten sms'en, met landcode: +3197010204060."),
+        secrets=(
+            SecretSpec(
+                "auth_token",
+                gettext_lazy("Auth token"),
+                gettext_lazy("Twilio console → Account info. Loket controleert er elke webhook mee."),
+            ),
+        ),
+        webhook="sms_webhook",
+        setup_help=gettext_lazy(
+            "Vul in Twilio's console (Phone Numbers → Active numbers → dit nummer → Messaging) bij "
+            "„A message comes in” de callback-URL hieronder in, methode HTTP POST. Zie docs/channels/sms.md."
+        ),
+        settings=(
+            SettingSpec(
+                "account_sid",
+                gettext_lazy("Account SID"),
+                "text",
+                gettext_lazy("Twilio console → Account info: AC gevolgd door 32 tekens."),
+                required=True,
+            ),
+            SettingSpec(
+                "messaging_service_sid",
+                gettext_lazy("Messaging Service SID"),
+                "text",
+                gettext_lazy("Leeg: antwoorden gaan van het nummer zelf. MG…: via die Messaging Service."),
+            ),
+        ),
+        clean="loket.integrations.sms.config.clean_account",
     ),
     ChannelAccount.Kind.CHAT: AccountKind(
         kind=ChannelAccount.Kind.CHAT,
@@ -217,6 +255,15 @@ def _save(
         account.settings = {**account.settings, **_clean_settings(spec, settings)}
     if not account.external_id:
         raise ValidationError({"external_id": _("Vul %(label)s in.") % {"label": spec.external_id_label}})
+    missing_settings = {
+        setting.name: _("Vul %(label)s in.") % {"label": setting.label}
+        for setting in spec.settings
+        if setting.required and not account.settings.get(setting.name)
+    }
+    if missing_settings:
+        raise ValidationError(missing_settings)
+    if spec.clean:
+        import_string(spec.clean)(account)
     account.set_secrets(**secrets)
     missing = {
         secret.name: _("Vul %(label)s in.") % {"label": secret.label}

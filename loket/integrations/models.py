@@ -202,25 +202,32 @@ def _account_key() -> str:
 
 
 class ChannelAccount(TenantModel):
-    """A number or widget of the organisation on a messaging channel (WhatsApp, web chat).
+    """A number or widget of the organisation on a messaging channel (WhatsApp, SMS, web chat).
 
     Traffic arrives at ``/inbound/<kind>/<key>/``: the key names the account (and so the
     organisation and the secret that signs the traffic) without being a secret itself.
     WhatsApp: ``external_id`` is the Cloud API's phone_number_id; the app secret (signatures),
     the verify token (subscribing the webhook) and the access token (sending, media) are
-    stored encrypted (loket.lib.secrets) and never shown back. Chat widget: ``external_id`` is
-    the key (a widget has no provider); ``settings`` holds the websites that may show it.
+    stored encrypted (loket.lib.secrets) and never shown back.
+    SMS (Twilio): ``external_id`` is the Twilio number in E.164; the auth token (signatures,
+    sending, media) is the secret; ``settings`` holds the Account SID and, optionally, the
+    Messaging Service SID to send through (loket.integrations.sms.config).
+    Chat widget: ``external_id`` is the key (a widget has no provider); ``settings`` holds the
+    websites that may show it.
     """
 
     class Kind(models.TextChoices):
         WHATSAPP = "whatsapp", _("WhatsApp")
+        SMS = "sms", _("SMS")
         CHAT = "chat", _("Chatwidget")
 
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("naam"), max_length=120)
     key = models.CharField(max_length=40, unique=True, default=_account_key, editable=False)
     external_id = models.CharField(
-        _("id bij de aanbieder"), max_length=64, help_text=_("WhatsApp: het phone number id uit Meta's dashboard.")
+        _("id bij de aanbieder"),
+        max_length=64,
+        help_text=_("WhatsApp: het phone number id uit Meta's dashboard. SMS: het Twilio-nummer (E.164)."),
     )
     display_number = models.CharField(_("nummer"), max_length=32, blank=True)
     team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -19,6 +19,7 @@ ADAPTERS: dict[str, str] = {
     "email": "loket.integrations.email.outbound.EmailAdapter",
     "whatsapp": "loket.integrations.whatsapp.outbound.WhatsAppAdapter",
     "chat": "loket.integrations.webchat.outbound.ChatAdapter",
+    "sms": "loket.integrations.sms.outbound.SmsAdapter",
 }
 
 
@@ -35,6 +36,7 @@ def get_adapter(channel: str) -> ChannelAdapter | None:
 PARSERS: dict[str, str] = {
     "email": "loket.integrations.email.inbound.inbound_from_delivery",
     "whatsapp": "loket.integrations.whatsapp.inbound.inbound_from_delivery",
+    "sms": "loket.integrations.sms.inbound.inbound_from_delivery",
 }
 
 
@@ -51,6 +53,7 @@ def parse_raw(delivery: InboundDelivery) -> InboundMessage | DeliveryReport:
 # a function ([(delivery, inbound, result)]) run in the inbound worker's transaction.
 AFTER_RECEIVE: dict[str, str] = {
     "email": "loket.integrations.email.acknowledge.do_acknowledge",
+    "sms": "loket.integrations.sms.optout.do_record_keywords",
 }
 
 Received = list[tuple["InboundDelivery", "InboundMessage", "ReceiveResult"]]

@@ -6,6 +6,8 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from loket.accounts.models import Organization
+from loket.cases.models import Case, Message
+from loket.customers.models import Identity
 from loket.integrations.email.counts import last_days
 from loket.integrations.models import ChannelAccount, InboundDelivery, Mailbox
 
@@ -98,3 +100,43 @@ def access_channel_account(organization: Organization, account_id: int | str) ->
         return ChannelAccount.objects.for_org(organization).select_related("team").get(pk=int(account_id))
     except (ChannelAccount.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def access_channel_account_by_key(kind: str, key: str) -> ChannelAccount:
+    """The active account a provider's webhook URL names (the key is the tenant); else 404."""
+    account = ChannelAccount.objects.filter(kind=kind, key=key, is_active=True).first()
+    if account is None:
+        raise Http404
+    return account
+
+
+def reply_account(case: Case, kind: str) -> ChannelAccount | None:
+    """The number a reply on ``case`` goes out from: the active account of this kind the customer
+    last wrote to on this case; else the organisation's only active one; else None."""
+    last = (
+        InboundDelivery.objects.for_org(case.organization_id)
+        .filter(channel=kind, message__case_id=case.pk, channel_account__is_active=True)
+        .select_related("channel_account")
+        .order_by("-received_at", "-pk")
+        .first()
+    )
+    if last is not None and last.channel_account is not None:
+        return last.channel_account
+    accounts = list(ChannelAccount.objects.for_org(case.organization_id).filter(kind=kind, is_active=True)[:2])
+    return accounts[0] if len(accounts) == 1 else None
+
+
+def reply_identity(case: Case, channel: str, kind: str) -> Identity | None:
+    """Who a reply on ``channel`` goes to: the identity of ``kind`` the customer last wrote from
+    on this case on that channel; else the customer's only identity of that kind; else None."""
+    last = (
+        Message.objects.for_org(case.organization_id)
+        .filter(case_id=case.pk, kind=Message.Kind.INBOUND, channel=channel, identity__kind=kind)
+        .select_related("identity")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if last is not None and last.identity is not None:
+        return last.identity
+    found = list(Identity.objects.for_org(case.organization_id).filter(customer_id=case.customer_id, kind=kind)[:2])
+    return found[0] if len(found) == 1 else None

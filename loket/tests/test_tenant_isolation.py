@@ -55,6 +55,10 @@ PUBLIC = {
     "webchat_messages",
     "webchat_upload",
     "webchat_read",
+    # Twilio's SMS webhooks, likewise: the key names one account, whose auth token must sign the
+    # request and whose Account SID it must carry (integrations/sms/tests/test_webhook.py).
+    "sms_webhook",
+    "sms_status_webhook",
     # An image of a mail for its sandboxed frame (which sends no cookie): the signed, short-lived
     # token names one attachment and is the permission (web/tests/test_email_view.py).
     "inline_image",

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from loket.cases.models import Message
 from loket.customers.models import Identity
 from loket.integrations.base import ChannelAdapter, DeliveryError
-from loket.integrations.models import ChannelAccount, InboundDelivery
+from loket.integrations.models import ChannelAccount
+from loket.integrations.selectors import reply_account, reply_identity
 from loket.lib import http
 from loket.lib.secrets import SecretUnreadable
 
@@ -72,48 +73,18 @@ class WhatsAppAdapter(ChannelAdapter):
 
 def _account_for(message: Message) -> ChannelAccount:
     """The number the customer last wrote to on this case; else the organisation's only one."""
-    last = (
-        InboundDelivery.objects.filter(
-            organization_id=message.organization_id,
-            channel="whatsapp",
-            message__case_id=message.case_id,
-            channel_account__is_active=True,
-        )
-        .select_related("channel_account")
-        .order_by("-received_at", "-pk")
-        .first()
-    )
-    if last is not None and last.channel_account is not None:
-        return last.channel_account
-    accounts = list(
-        ChannelAccount.objects.filter(
-            organization_id=message.organization_id, kind=ChannelAccount.Kind.WHATSAPP, is_active=True
-        )[:2]
-    )
-    if len(accounts) == 1:
-        return accounts[0]
-    raise DeliveryError(_("Er is geen WhatsApp-nummer gekoppeld om dit bericht van te sturen."), permanent=True)
+    account = reply_account(message.case, ChannelAccount.Kind.WHATSAPP)
+    if account is None:
+        raise DeliveryError(_("Er is geen WhatsApp-nummer gekoppeld om dit bericht van te sturen."), permanent=True)
+    return account
 
 
 def _recipient(message: Message) -> str:
     """The WhatsApp number the customer last wrote from on this case; else their only one."""
-    last = (
-        Message.objects.for_org(message.organization_id)
-        .filter(case_id=message.case_id, kind=Message.Kind.INBOUND, channel="whatsapp", identity__kind="whatsapp")
-        .select_related("identity")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if last is not None and last.identity is not None:
-        return last.identity.value
-    numbers = list(
-        Identity.objects.for_org(message.organization_id)
-        .filter(customer_id=message.case.customer_id, kind=Identity.Kind.WHATSAPP)
-        .values_list("value", flat=True)[:2]
-    )
-    if len(numbers) == 1:
-        return numbers[0]
-    raise DeliveryError(_("De klant heeft geen WhatsApp-nummer."), permanent=True)
+    identity = reply_identity(message.case, "whatsapp", Identity.Kind.WHATSAPP)
+    if identity is None:
+        raise DeliveryError(_("De klant heeft geen WhatsApp-nummer."), permanent=True)
+    return identity.value
 
 
 def _wamid(answer: http.Response) -> str:

@@ -174,3 +174,44 @@ def test_a_chat_widget_needs_real_websites(owner_client, origins):
     response = owner_client.post(CHAT, {"name": "Website", "setting_allowed_origins": origins})
     assert response.status_code == 400
     assert ChannelAccount.objects.count() == 0
+
+
+SMS = reverse("web:admin_channel_account_add") + "?soort=sms"
+SID = "AC" + "0123456789abcdef" * 2
+
+
+def test_admin_connects_a_twilio_number(owner_client, team):
+    response = owner_client.post(
+        SMS,
+        {
+            "name": "Sms-service",
+            "external_id": "+31 97 010204060",
+            "team": team.pk,
+            "setting_account_sid": SID,
+            "secret_auth_token": "twilio-auth-token-0123456789",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    account = ChannelAccount.objects.get(kind="sms")
+    assert (account.external_id, account.display_number) == ("+3197010204060", "+3197010204060")
+    assert account.settings == {"account_sid": SID, "messaging_service_sid": ""}
+    html = owner_client.get(response["Location"]).content.decode()
+    assert f"http://testserver/inbound/sms/{account.key}/" in html
+    assert "twilio-auth-token" not in html
+
+
+def test_a_twilio_account_needs_its_ids_in_their_shape(owner_client):
+    response = owner_client.post(
+        SMS,
+        {
+            "external_id": "geen nummer",
+            "setting_account_sid": "AC123",
+            "secret_auth_token": "x",
+        },
+    )
+    assert response.status_code == 400
+    assert ChannelAccount.objects.count() == 0
+    response = owner_client.post(
+        SMS, {"external_id": "+3197010204060", "setting_account_sid": "AC123", "secret_auth_token": "x"}
+    )
+    assert "AC gevolgd door 32 tekens" in response.content.decode()

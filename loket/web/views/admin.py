@@ -453,12 +453,22 @@ def quarantine(request: DeskRequest) -> HttpResponse:
     return render(request, "web/admin/quarantine.html", {"page": page})
 
 
+# How each channel's raw traffic is stored (InboundDelivery.raw), for the download.
+RAW_FORMATS = {
+    "email": ("message/rfc822", "eml"),
+    "whatsapp": ("application/json", "json"),
+    "sms": ("text/plain; charset=utf-8", "txt"),  # Twilio's url-encoded form, as posted
+}
+
+
 @admin_required
 def quarantine_download(request: DeskRequest, delivery_id: int) -> HttpResponse:
-    """The message exactly as it arrived: the raw e-mail, or the JSON a channel delivered."""
+    """The message exactly as it arrived: the raw e-mail, webhook item or form, or the JSON a
+    channel delivered."""
     delivery = access_quarantined(request.organization, delivery_id)
     if delivery.raw is not None:
-        body, content_type, extension = bytes(delivery.raw), "message/rfc822", "eml"
+        content_type, extension = RAW_FORMATS.get(delivery.channel, ("application/octet-stream", "bin"))
+        body = bytes(delivery.raw)
     else:
         body = json.dumps(delivery.payload, ensure_ascii=False, indent=1).encode()
         content_type, extension = "application/json", "json"

@@ -22,11 +22,15 @@ from loket.cases.actions import (
     check_reply,
     check_take_case,
     check_update_case,
+    reply_channel,
 )
 from loket.cases.models import Case
 from loket.cases.selectors import access_case, case_timeline, other_cases
 from loket.customers.models import Channel, Customer
 from loket.customers.selectors import panel_prefetches
+from loket.integrations.sms.outbound import opted_out_reason
+from loket.integrations.sms.outbound import recipient as sms_recipient
+from loket.integrations.sms.segments import MAX_PARTS, segments
 from loket.integrations.webchat.live import agent_typing
 from loket.integrations.whatsapp.window import service_window
 from loket.web.access import DeskRequest, member_required, writer_form, writer_required
@@ -39,7 +43,7 @@ def _header_context(request: DeskRequest, case: Case) -> dict[str, Any]:
 
 def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, Any]:
     """Everything on the case screen; a bound form with errors replaces the empty one."""
-    channel = case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
+    channel = reply_channel(case)
     tags = ", ".join(tag.name for tag in case.tags.all())
     timeline = case_timeline(case)
     context = {
@@ -55,7 +59,22 @@ def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, 
         ),
     }
     context.update(forms)
+    context.update(_sms_context(case, context["composer_form"], channel))
     return context
+
+
+def _sms_context(case: Case, composer: Form, default_channel: str) -> dict[str, Any]:
+    """The composer's SMS part count (kept live by sms.js) and, on an SMS case, a warning when
+    the customer's number opted out."""
+    text = str(composer.data.get("text", "")) if composer.is_bound else ""
+    channel = str(composer.data.get("channel") or default_channel) if composer.is_bound else default_channel
+    recipient = sms_recipient(case) if default_channel == Channel.SMS else None
+    return {
+        "composer_channel": channel,
+        "sms_segments": segments(text),
+        "sms_max_parts": MAX_PARTS,
+        "sms_opted_out": opted_out_reason(recipient) if recipient and recipient.opted_out_at else "",
+    }
 
 
 def _with_identities_and_subscriptions(customer: Customer) -> Customer:

@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
-from loket.accounts.models import Organization, Team
+from loket.integrations.management.accounts import add_common_arguments, organization_and_team
 from loket.integrations.models import ChannelAccount
 
 SECRETS = {
@@ -36,23 +36,12 @@ class Command(BaseCommand):
     help = "Connect a WhatsApp Business number (Cloud API) to an organisation, or change it."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--organization", required=True, help="the organisation's short name (slug)")
+        add_common_arguments(parser)
         parser.add_argument("--phone-number-id", required=True, help="Meta's phone number id (not the number)")
-        parser.add_argument("--name", default="", help="how agents and admins see the account")
         parser.add_argument("--display-number", default="", help="the number customers write to")
-        parser.add_argument("--team", default="", help="the team new cases go to (its name)")
-        parser.add_argument("--inactive", action="store_true", help="switch the account off (its webhooks get 404)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            organization = Organization.objects.get(slug=options["organization"])
-        except Organization.DoesNotExist:
-            raise CommandError(f"No organisation with short name {options['organization']!r}.") from None
-        team = None
-        if options["team"]:
-            team = Team.objects.filter(organization=organization, name=options["team"]).first()
-            if team is None:
-                raise CommandError(f"{organization.name} has no team {options['team']!r}.")
+        organization, team = organization_and_team(options)
         phone_number_id = options["phone_number_id"].strip()
         with transaction.atomic():
             account = ChannelAccount.objects.select_for_update().filter(

@@ -79,9 +79,17 @@
   // --- Live updates --------------------------------------------------------------------------
 
   var pending = {};
+  var inFlight = {};
+  var again = {};
 
-  /* Re-read one region through its own (organisation-scoped) URL; bursts of events coalesce. */
+  /* Re-read one region through its own (organisation-scoped) URL; bursts of events coalesce.
+   * An event that arrives while the region is being re-read re-reads it once more afterwards
+   * (htmx drops a second request to an element that has one in flight). */
   function refresh(id) {
+    if (inFlight[id]) {
+      again[id] = true;
+      return;
+    }
     if (pending[id]) {
       return;
     }
@@ -89,7 +97,15 @@
       delete pending[id];
       var element = document.getElementById(id);
       if (element && element.dataset.refreshUrl && window.htmx) {
-        window.htmx.ajax("GET", element.dataset.refreshUrl, { target: "#" + id, swap: "outerHTML" });
+        inFlight[id] = true;
+        var done = function () {
+          delete inFlight[id];
+          if (again[id]) {
+            delete again[id];
+            refresh(id);
+          }
+        };
+        window.htmx.ajax("GET", element.dataset.refreshUrl, { target: "#" + id, swap: "outerHTML" }).then(done, done);
       }
     }, 250);
   }
