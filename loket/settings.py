@@ -338,6 +338,9 @@ IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 60)
 WHATSAPP_GRAPH_URL = env_str("WHATSAPP_GRAPH_URL", "https://graph.facebook.com/v23.0")
 # The largest WhatsApp media file Loket fetches (Meta's own limit for documents is 100 MB).
 WHATSAPP_MEDIA_MAX_BYTES = env_int("WHATSAPP_MEDIA_MAX_BYTES", 100 * 1024 * 1024)
+# Hours between two fetches of a WhatsApp number's message templates by the task worker
+# (status changes arrive sooner, by webhook; `manage.py whatsapp_templates --sync` fetches now).
+WHATSAPP_TEMPLATE_SYNC_HOURS = env_int("WHATSAPP_TEMPLATE_SYNC_HOURS", 3)
 # Key for secrets stored in the database (IMAP passwords); SECRET_KEY when not set.
 SECRETS_KEY = env_str("SECRETS_KEY")
 # Messages an hour one sender address may deliver to the SMTP receiver; more get 451 (try later).

@@ -16,7 +16,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.operation import Operation
 
 from loket.api.errors import error_response, install_handlers
-from loket.api.routers import cases, contacts, customers, events, inbound, mailboxes, messages
+from loket.api.routers import cases, contacts, customers, events, inbound, mailboxes, messages, templates
 from loket.api.schemas.common import ErrorOut
 
 DESCRIPTION = """The REST API of Loket. Authenticate with `Authorization: Bearer lkt_…`.
@@ -99,3 +99,4 @@ api.add_router("/cases", contacts.router)
 api.add_router("/events", events.router)
 api.add_router("/inbound", inbound.router)
 api.add_router("/mailboxes", mailboxes.router)
+api.add_router("/channel-accounts", templates.router)

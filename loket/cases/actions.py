@@ -20,6 +20,7 @@ from loket.cases.models import Case, Contact, Handover, Message, Tag
 from loket.cases.numbering import next_case_number
 from loket.customers.models import Channel, Customer, Identity
 from loket.events.actions import record_event
+from loket.integrations.registry import get_adapter
 from loket.lib.html import sanitize_html
 
 if TYPE_CHECKING:
@@ -164,12 +165,13 @@ def _open_contact(case: Case, channel: str, direction: str, *, identity: Identit
 # --- Replying and notes -----------------------------------------------------------------------
 
 
-def check_reply(membership: Membership, case: Case, *, text: str, channel: str = "") -> Message:
-    require_writer(membership)
-    if not text.strip():
-        raise ValidationError({"text": _("Een antwoord mag niet leeg zijn.")})
-    if channel and channel not in Channel.values:
-        raise ValidationError({"channel": _("Onbekend kanaal %(channel)s.") % {"channel": repr(channel)}})
+def reply_channel(case: Case, channel: str = "") -> str:
+    """The channel a reply goes out on: the one chosen, else the one the customer last used."""
+    return channel or case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
+
+
+def require_reachable(case: Case) -> None:
+    """A message to the customer is refused when the customer has died (write to the next of kin)."""
     if case.customer.is_deceased:
         raise ValidationError(
             _(
@@ -177,6 +179,21 @@ def check_reply(membership: Membership, case: Case, *, text: str, channel: str =
                 "Schrijf de nabestaande aan."
             )
         )
+
+
+def check_reply(membership: Membership, case: Case, *, text: str, channel: str = "") -> Message:
+    """A free-form reply. Refused, with the channel's reason, where the channel takes none now
+    (WhatsApp more than 24 hours after the customer last wrote: only a template)."""
+    require_writer(membership)
+    if not text.strip():
+        raise ValidationError({"text": _("Een antwoord mag niet leeg zijn.")})
+    if channel and channel not in Channel.values:
+        raise ValidationError({"channel": _("Onbekend kanaal %(channel)s.") % {"channel": repr(channel)}})
+    require_reachable(case)
+    adapter = get_adapter(reply_channel(case, channel))
+    refusal = adapter.free_text_refusal(case) if adapter is not None else ""
+    if refusal:
+        raise ValidationError(refusal)
     return do_reply(case, actor=membership.user, text=text, channel=channel)
 
 
@@ -189,7 +206,7 @@ def do_reply(
     as sent or as visibly failed, never silently dropped. An ``automatic`` message (Loket's
     acknowledgement of a new case) is not a contact: it leaves the case's status as it is.
     """
-    channel = channel or case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
+    channel = reply_channel(case, channel)
     with transaction.atomic():
         _lock_counters(case)
         contact = None

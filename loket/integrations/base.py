@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from loket.cases.models import Message
+    from loket.cases.models import Case, Message
     from loket.cases.receiving import InboundMessage
 
 
@@ -57,3 +57,8 @@ class ChannelAdapter:
     def send(self, message: Message) -> str:
         """Deliver ``message``; return the provider's id for it ('' if none). Raise DeliveryError."""
         raise NotImplementedError
+
+    def free_text_refusal(self, case: Case) -> str:
+        """Why this channel takes no free-form reply to the case's customer now ('' when it does):
+        WhatsApp and Messenger only within 24 hours of the customer's last message."""
+        return ""

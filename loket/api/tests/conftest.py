@@ -103,7 +103,10 @@ def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
     from loket.integrations.models import Mailbox
 
     mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example", sender_name="Woonwinkel")
+    from loket.integrations.whatsapp.tests.meta import whatsapp_number
+
     return {
+        "account": whatsapp_number(org, team).pk,
         "mailbox": mailbox.pk,
         "delivery": delivery.pk,
         "customer": customer.pk,

@@ -107,4 +107,5 @@ ROUTES: list[Route] = [
         admin=True,
     ),
     Route("DELETE", "/mailboxes/{mailbox}/imap", admin=True),
+    Route("GET", "/channel-accounts/{account}/templates", params={"status": "APPROVED"}),
 ]

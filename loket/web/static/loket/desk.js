@@ -5,6 +5,8 @@
  *   - [data-open-dialog=id] / [data-close-dialog] / dialog[data-open-on-load]; with
  *     [data-dialog-src=url] the dialog's content is fetched (htmx) when it opens
  *   - [data-select-on-focus] selects its text (secrets shown once)
+ *   - [data-template-param=name] inputs fill the [data-template-slot=name] pieces of their form's
+ *     preview of a WhatsApp template as the agent types
  *   - a WebSocket to <body data-live-path> refreshes the regions that show a changed case;
  *     <body data-live> tells its state: connecting, connected, reconnecting or refused
  */
@@ -64,6 +66,21 @@
     if (event.target.matches && event.target.matches("[data-select-on-focus]")) {
       event.target.select();
     }
+  });
+
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-template-param]") || !input.form) {
+      return;
+    }
+    var name = input.getAttribute("data-template-param");
+    var value = input.value.trim();
+    input.form.querySelectorAll("[data-template-slot]").forEach(function (slot) {
+      if (slot.getAttribute("data-template-slot") === name) {
+        slot.textContent = value || "{{" + name + "}}"; // text, never HTML
+        slot.classList.toggle("template-slot--empty", !value);
+      }
+    });
   });
 
   function openDialogsOnLoad() {
