@@ -340,6 +340,9 @@ WHATSAPP_GRAPH_URL = env_str("WHATSAPP_GRAPH_URL", "https://graph.facebook.com/v
 WHATSAPP_MEDIA_MAX_BYTES = env_int("WHATSAPP_MEDIA_MAX_BYTES", 100 * 1024 * 1024)
 # Twilio (SMS): the REST API base, with its version; replies go to <this>/Accounts/<sid>/Messages.json.
 TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com/2010-04-01")
+# Hours between two fetches of a WhatsApp number's message templates by the task worker
+# (status changes arrive sooner, by webhook; `manage.py whatsapp_templates --sync` fetches now).
+WHATSAPP_TEMPLATE_SYNC_HOURS = env_int("WHATSAPP_TEMPLATE_SYNC_HOURS", 3)
 # Key for secrets stored in the database (IMAP passwords); SECRET_KEY when not set.
 SECRETS_KEY = env_str("SECRETS_KEY")
 # Messages an hour one sender address may deliver to the SMTP receiver; more get 451 (try later).

@@ -16,7 +16,17 @@ from ninja import NinjaAPI, Swagger
 from ninja.operation import Operation
 
 from loket.api.errors import error_response, install_handlers
-from loket.api.routers import cases, channel_accounts, contacts, customers, events, inbound, mailboxes, messages
+from loket.api.routers import (
+    cases,
+    channel_accounts,
+    contacts,
+    customers,
+    events,
+    inbound,
+    mailboxes,
+    messages,
+    templates,
+)
 from loket.api.schemas.common import ErrorOut
 
 DESCRIPTION = """The REST API of Loket. Authenticate with `Authorization: Bearer lkt_…`.
@@ -100,3 +110,4 @@ api.add_router("/events", events.router)
 api.add_router("/inbound", inbound.router)
 api.add_router("/mailboxes", mailboxes.router)
 api.add_router("/channel-accounts", channel_accounts.router)
+api.add_router("/channel-accounts", templates.router)

@@ -165,12 +165,13 @@ def _open_contact(case: Case, channel: str, direction: str, *, identity: Identit
 # --- Replying and notes -----------------------------------------------------------------------
 
 
-def check_reply(membership: Membership, case: Case, *, text: str, channel: str = "") -> Message:
-    require_writer(membership)
-    if not text.strip():
-        raise ValidationError({"text": _("Een antwoord mag niet leeg zijn.")})
-    if channel and channel not in Channel.values:
-        raise ValidationError({"channel": _("Onbekend kanaal %(channel)s.") % {"channel": repr(channel)}})
+def reply_channel(case: Case, channel: str = "") -> str:
+    """The channel a reply goes out on: the one chosen, else the one the customer last used."""
+    return channel or case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
+
+
+def require_reachable(case: Case) -> None:
+    """A message to the customer is refused when the customer has died (write to the next of kin)."""
     if case.customer.is_deceased:
         raise ValidationError(
             _(
@@ -178,16 +179,26 @@ def check_reply(membership: Membership, case: Case, *, text: str, channel: str =
                 "Schrijf de nabestaande aan."
             )
         )
+
+
+def check_reply(membership: Membership, case: Case, *, text: str, channel: str = "") -> Message:
+    """A free-form reply. Refused, with the channel's reason, where the channel takes none now
+    (WhatsApp more than 24 hours after the customer last wrote: only a template) or can never
+    deliver it (an SMS number that opted out, a text of more than ten SMS parts)."""
+    require_writer(membership)
+    if not text.strip():
+        raise ValidationError({"text": _("Een antwoord mag niet leeg zijn.")})
+    if channel and channel not in Channel.values:
+        raise ValidationError({"channel": _("Onbekend kanaal %(channel)s.") % {"channel": repr(channel)}})
+    require_reachable(case)
     channel = reply_channel(case, channel)
     adapter = get_adapter(channel)
     if adapter is not None:
+        refusal = adapter.free_text_refusal(case)
+        if refusal:
+            raise ValidationError(refusal)
         adapter.check_reply(case, text)  # what the channel can never deliver fails here, not later
     return do_reply(case, actor=membership.user, text=text, channel=channel)
-
-
-def reply_channel(case: Case, channel: str = "") -> str:
-    """The channel a reply goes out on: the one chosen, else the one the customer last wrote on."""
-    return channel or case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
 
 
 def do_reply(

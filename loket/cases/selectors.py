@@ -152,7 +152,8 @@ class TimelineEntry:
 def list_messages(case: Case) -> QuerySet[Message]:
     return (
         Message.objects.filter(case=case)
-        .select_related("author", "identity__customer")
+        # whatsapp_template: the template a WhatsApp message was sent as (integrations.SentTemplate)
+        .select_related("author", "identity__customer", "whatsapp_template")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .order_by("created_at", "id")
     )

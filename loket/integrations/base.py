@@ -65,3 +65,8 @@ class ChannelAdapter:
     def send(self, message: Message) -> str:
         """Deliver ``message``; return the provider's id for it ('' if none). Raise DeliveryError."""
         raise NotImplementedError
+
+    def free_text_refusal(self, case: Case) -> str:
+        """Why this channel takes no free-form reply to the case's customer now ('' when it does):
+        WhatsApp and Messenger only within 24 hours of the customer's last message."""
+        return ""

@@ -50,6 +50,7 @@ class SettingSpec:
     help: StrOrPromise = ""
     required: bool = False
     default: Any = ""
+    model_field: bool = False  # kept in its own ChannelAccount field, not in ``settings``
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class AccountKind:
     # A function (account) that checks and normalises what the admin set, raising a
     # ValidationError keyed by field (dotted path, imported when used).
     clean: str = ""
+    # A function (account) run after the account was saved (WhatsApp: fetch its templates).
+    saved: str = ""
 
 
 ACCOUNT_KINDS: dict[str, AccountKind] = {
@@ -97,8 +100,22 @@ ACCOUNT_KINDS: dict[str, AccountKind] = {
         webhook="whatsapp_webhook",
         setup_help=gettext_lazy(
             "Vul bij Meta for Developers → WhatsApp → Configuration de callback-URL hieronder in, met "
-            "het verify token, en abonneer de app op het veld messages. Zie docs/channels/whatsapp.md."
+            "het verify token, en abonneer de app op de velden messages en message_template_status_update. "
+            "Zie docs/channels/whatsapp.md."
         ),
+        settings=(
+            SettingSpec(
+                "waba_id",
+                gettext_lazy("WhatsApp Business-account-id"),
+                "text",
+                gettext_lazy(
+                    "WhatsApp Manager → Accountinstellingen. Nodig om de goedgekeurde sjablonen op te halen "
+                    "(buiten het 24-uursvenster)."
+                ),
+                model_field=True,
+            ),
+        ),
+        saved="loket.integrations.whatsapp.actions.do_account_saved",
     ),
     ChannelAccount.Kind.SMS: AccountKind(
         kind=ChannelAccount.Kind.SMS,
@@ -192,6 +209,8 @@ def connect_info(request: HttpRequest, account: ChannelAccount) -> dict[str, str
 def setting(account: ChannelAccount, name: str) -> Any:
     """One setting of the account, or its kind's default."""
     spec = next(setting for setting in account_kind(account.kind).settings if setting.name == name)
+    if spec.model_field:
+        return getattr(account, name)
     return account.settings.get(name, spec.default)
 
 
@@ -252,13 +271,18 @@ def _save(
     account.name = name.strip() or account.display_number or str(spec.label)
     account.team = team
     if settings is not None:
-        account.settings = {**account.settings, **_clean_settings(spec, settings)}
+        cleaned = _clean_settings(spec, settings)
+        for item in spec.settings:
+            if item.model_field and item.name in cleaned:
+                setattr(account, item.name, cleaned.pop(item.name))
+        account.settings = {**account.settings, **cleaned}
     if not account.external_id:
         raise ValidationError({"external_id": _("Vul %(label)s in.") % {"label": spec.external_id_label}})
     missing_settings = {
         setting.name: _("Vul %(label)s in.") % {"label": setting.label}
         for setting in spec.settings
-        if setting.required and not account.settings.get(setting.name)
+        if setting.required
+        and not (getattr(account, setting.name) if setting.model_field else account.settings.get(setting.name))
     }
     if missing_settings:
         raise ValidationError(missing_settings)
@@ -279,6 +303,8 @@ def _save(
         # Unique per kind across Loket (one number reaches one organisation); the message does
         # not say which organisation has it.
         raise ValidationError({"external_id": _("Dit nummer is al gekoppeld.")}) from None
+    if spec.saved:
+        import_string(spec.saved)(account)
     return account
 
 

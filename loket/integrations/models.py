@@ -237,6 +237,18 @@ class ChannelAccount(TenantModel):
     )
     is_active = models.BooleanField(_("actief"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # WhatsApp: the business account (WABA) the number belongs to; its message templates are
+    # fetched from there (whatsapp/templates.py) and its webhooks name it as the entry id.
+    waba_id = models.CharField(
+        _("WhatsApp Business-account-id"),
+        max_length=64,
+        blank=True,
+        help_text=_("WhatsApp: het id van het WhatsApp Business-account (WABA), nodig om de sjablonen op te halen."),
+    )
+    templates_synced_at = models.DateTimeField(null=True, blank=True)
+    templates_error = models.TextField(blank=True, help_text="Why the last fetch of the templates failed ('' if not).")
+    # When the task worker fetches the templates next; a worker claims the fetch by moving it.
+    templates_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("kanaalaccount")
@@ -259,3 +271,77 @@ class ChannelAccount(TenantModel):
         current = json.loads(decrypt(self.secrets_encrypted)) if self.secrets_encrypted else {}
         current.update({name: value for name, value in values.items() if value})
         self.secrets_encrypted = encrypt(json.dumps(current))
+
+
+class MessageTemplate(TenantModel):
+    """A WhatsApp message template of one number, as Meta's WhatsApp Manager has it.
+
+    Outside WhatsApp's 24-hour window a business may only send an approved template. Loket
+    fetches the number's templates (``do_sync_templates``) and follows their status webhooks;
+    ``components`` is what Meta returned, and ``body``/``parameters``/``unsupported`` are read
+    from it (whatsapp/templates.py). A template that disappears upstream is kept, marked
+    ``gone_at``: sent messages refer to it.
+    """
+
+    class Status(models.TextChoices):
+        APPROVED = "APPROVED", _("Goedgekeurd")
+        PENDING = "PENDING", _("In beoordeling")
+        REJECTED = "REJECTED", _("Afgewezen")
+        PAUSED = "PAUSED", _("Gepauzeerd")
+        DISABLED = "DISABLED", _("Uitgeschakeld")
+        IN_APPEAL = "IN_APPEAL", _("Bezwaar loopt")
+        PENDING_DELETION = "PENDING_DELETION", _("Wordt verwijderd")
+        DELETED = "DELETED", _("Verwijderd")
+        ARCHIVED = "ARCHIVED", _("Gearchiveerd")
+        LIMIT_EXCEEDED = "LIMIT_EXCEEDED", _("Limiet bereikt")
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="templates")
+    external_id = models.CharField(_("id bij Meta"), max_length=64, blank=True)
+    name = models.CharField(_("naam"), max_length=512)
+    language = models.CharField(_("taal"), max_length=15, help_text=_("Zoals Meta hem schrijft: nl, en_US …"))
+    category = models.CharField(_("categorie"), max_length=30, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    status_reason = models.CharField(_("reden"), max_length=200, blank=True)
+    # When Loket learned ``status`` (a fetch or a webhook): an older webhook changes nothing.
+    status_at = models.DateTimeField(default=timezone.now)
+    components = models.JSONField(default=list, blank=True, help_text="The components as Meta returns them.")
+    body = models.TextField(_("tekst"), blank=True)
+    parameters = models.JSONField(default=list, blank=True, help_text="The body's placeholders: '1', '2' or names.")
+    unsupported = models.CharField(
+        max_length=200, blank=True, help_text="Why Loket cannot send this template ('' when it can)."
+    )
+    synced_at = models.DateTimeField(null=True, blank=True)
+    gone_at = models.DateTimeField(null=True, blank=True, help_text="No longer in Meta's list.")
+
+    class Meta:
+        verbose_name = _("WhatsApp-sjabloon")
+        verbose_name_plural = _("WhatsApp-sjablonen")
+        ordering = ["name", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name", "language"], name="messagetemplate_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def is_sendable(self) -> bool:
+        return self.status == self.Status.APPROVED and self.gone_at is None and not self.unsupported
+
+
+class SentTemplate(TenantModel):
+    """The template an outbound WhatsApp message was sent as.
+
+    The message's text is the template filled in (what the customer read, on the timeline);
+    this row holds what the Graph API needs: the name, the language and the parameters, as
+    sent (kept should the template itself change or go).
+    """
+
+    message = models.OneToOneField("cases.Message", on_delete=models.CASCADE, related_name="whatsapp_template")
+    template = models.ForeignKey(MessageTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=15)
+    parameters = models.JSONField(default=dict, blank=True, help_text="Placeholder → text, in order.")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"

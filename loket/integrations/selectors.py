@@ -110,20 +110,30 @@ def access_channel_account_by_key(kind: str, key: str) -> ChannelAccount:
     return account
 
 
-def reply_account(case: Case, kind: str) -> ChannelAccount | None:
-    """The number a reply on ``case`` goes out from: the active account of this kind the customer
-    last wrote to on this case; else the organisation's only active one; else None."""
+def reply_account(case: Case, kind: str, accounts: list[ChannelAccount] | None = None) -> ChannelAccount | None:
+    """The number a reply on ``case`` goes out from: the organisation's only active account of
+    this kind; with several, the one the customer last wrote to on this case (else None).
+    ``accounts``: the organisation's active accounts of the kind, when the caller has them.
+    One query for an organisation with one number (the usual), two with several."""
+    if accounts is None:
+        accounts = list(active_accounts(case.organization_id, kind))
+    if len(accounts) <= 1:
+        return accounts[0] if accounts else None
     last = (
-        InboundDelivery.objects.for_org(case.organization_id)
-        .filter(channel=kind, message__case_id=case.pk, channel_account__is_active=True)
-        .select_related("channel_account")
+        InboundDelivery.objects.filter(
+            organization_id=case.organization_id, channel=kind, message__case_id=case.pk, channel_account__in=accounts
+        )
         .order_by("-received_at", "-pk")
+        .values_list("channel_account_id", flat=True)
         .first()
     )
-    if last is not None and last.channel_account is not None:
-        return last.channel_account
-    accounts = list(ChannelAccount.objects.for_org(case.organization_id).filter(kind=kind, is_active=True)[:2])
-    return accounts[0] if len(accounts) == 1 else None
+    return next((account for account in accounts if account.pk == last), None)
+
+
+def active_accounts(organization_id: int, kind: str) -> QuerySet[ChannelAccount]:
+    return ChannelAccount.objects.filter(organization_id=organization_id, kind=kind, is_active=True).order_by(
+        "name", "pk"
+    )
 
 
 def reply_identity(case: Case, channel: str, kind: str) -> Identity | None:

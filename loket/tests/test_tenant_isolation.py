@@ -118,13 +118,10 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
     mailbox = Mailbox.objects.create(organization=org, address="geheim@woonwinkel.example", team=team)
     delivery.status = "failed"
     delivery.save(update_fields=["status"])
-    from loket.integrations.models import ChannelAccount
+    from loket.integrations.whatsapp.tests.meta import whatsapp_number
 
-    account = ChannelAccount(organization=org, kind="whatsapp", name="Geheime Tweede", external_id="106342")
-    account.set_secrets(app_secret="s", verify_token="v")
-    account.save()
     return {
-        "account_id": account.pk,
+        "account_id": whatsapp_number(org, team).pk,
         "mailbox_id": mailbox.pk,
         "delivery_id": delivery.pk,
         "case_id": result.message.case_id,

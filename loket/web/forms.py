@@ -16,7 +16,9 @@ from loket.cases.selectors import INBOX_VIEWS
 from loket.customers.models import Channel, Identity
 from loket.events.registry import EVENT_TYPES
 from loket.integrations.channel_accounts import AccountKind, SettingSpec
-from loket.integrations.models import ImapAccount
+from loket.integrations.models import ImapAccount, MessageTemplate
+from loket.integrations.whatsapp.selectors import TemplateOffer
+from loket.integrations.whatsapp.templates import Shape, placeholder, segments, shape
 
 EMPTY = [("", _("Alle"))]
 
@@ -109,6 +111,80 @@ class ComposerForm(UniqueIds, forms.Form):
 
     text = forms.CharField(label=_("Bericht"), widget=forms.Textarea(attrs={"rows": 5}), strip=False)
     channel = forms.ChoiceField(label=_("Kanaal"), choices=Channel.choices, required=False)
+
+    def __init__(self, *args: Any, without: Iterable[str] = (), **kwargs: Any) -> None:
+        """``without``: channels not to offer (WhatsApp outside its 24-hour window)."""
+        super().__init__(*args, **kwargs)
+        if without:
+            set_choices(self, "channel", [(value, label) for value, label in Channel.choices if value not in without])
+
+
+class TemplateForm(UniqueIds, forms.Form):
+    """A WhatsApp template for the customer: which one, and a field per placeholder of its text.
+
+    The fields are made for the chosen template (``parameters.1``, ``parameters.order_number``);
+    the action checks them (an empty or malformed one gets its error on its field).
+    """
+
+    id_prefix = "template"
+
+    template = forms.TypedChoiceField(label=_("Sjabloon"), coerce=int, empty_value=None)
+
+    def __init__(self, data: Any = None, *, offer: TemplateOffer, chosen: MessageTemplate | None = None) -> None:
+        super().__init__(data)
+        self.offer, self.chosen = offer, chosen
+        self.shape: Shape | None = shape(chosen.components, chosen.category) if chosen is not None else None
+        set_choices(self, "template", [("", _("— Kies een sjabloon —")), *template_choices(offer)])
+        self.fields["template"].initial = chosen.pk if chosen is not None else None
+        self.fields["template"].widget.attrs["data-autosubmit"] = ""
+        for name in self.shape.parameters if self.shape is not None else []:
+            example = self.shape.examples.get(name, "") if self.shape is not None else ""
+            self.fields[f"parameters.{name}"] = forms.CharField(
+                label=placeholder(name),
+                required=False,  # the action says which one is missing, in WhatsApp's terms
+                max_length=1024,
+                help_text=format_lazy("{} {}", _("Voorbeeld:"), example) if example else "",
+                widget=forms.TextInput(attrs={"data-template-param": name, "autocomplete": "off"}),
+            )
+
+    @property
+    def parameter_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("parameters.")]
+
+    def parameters(self) -> dict[str, str]:
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        return {name.removeprefix("parameters."): data.get(name) or "" for name in self.fields if "." in name}
+
+    def preview(self) -> dict[str, Any] | None:
+        """The message as the customer will read it, its placeholders as slots the desk's script
+        fills in while the agent types (filled in already with what was sent, after an error)."""
+        if self.shape is None:
+            return None
+        given = {
+            name: str(self.data.get(f"parameters.{name}", "")).strip() if self.is_bound else ""
+            for name in self.shape.parameters
+        }
+        body = [
+            {"slot": value, "text": given.get(value) or placeholder(value), "filled": bool(given.get(value))}
+            if kind == "slot"
+            else {"slot": "", "text": value}
+            for kind, value in segments(self.shape.body)
+        ]
+        return {"header": self.shape.header, "body": body, "footer": self.shape.footer, "buttons": self.shape.buttons}
+
+
+def template_choices(offer: TemplateOffer) -> list[tuple[Any, Any]]:
+    """Grouped: the customer's language first; the account's name only where there are several."""
+
+    def label(template: MessageTemplate) -> str:
+        text = f"{template.name} ({template.language})"
+        return f"{text} · {template.account.name}" if offer.several_accounts else text
+
+    groups = [
+        (_("In de taal van de klant"), [(t.pk, label(t)) for t in offer.in_language]),
+        (_("Andere talen"), [(t.pk, label(t)) for t in offer.other]),
+    ]
+    return [(name, options) for name, options in groups if options]
 
 
 class HandoverForm(UniqueIds, forms.Form):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("zaken/<int:case_id>/tijdlijn/", cases.case_timeline_partial, name="case_timeline"),
     path("zaken/<int:case_id>/kop/", cases.case_header_partial, name="case_header"),
     path("zaken/<int:case_id>/antwoord/", cases.case_reply, name="case_reply"),
+    path("zaken/<int:case_id>/sjabloon/", cases.case_template, name="case_template"),
     path("zaken/<int:case_id>/notitie/", cases.case_note, name="case_note"),
     path("zaken/<int:case_id>/typen/", cases.case_typing, name="case_typing"),
     path("zaken/<int:case_id>/overdracht/", cases.case_hand_over, name="case_hand_over"),

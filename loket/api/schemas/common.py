@@ -38,6 +38,8 @@ Str200 = Annotated[str, StringConstraints(max_length=200), AfterValidator(_clean
 Str250 = Annotated[str, StringConstraints(max_length=250), AfterValidator(_clean_text)]
 Str255 = Annotated[str, StringConstraints(max_length=255), AfterValidator(_clean_text)]
 Str320 = Annotated[str, StringConstraints(max_length=320), AfterValidator(_clean_text)]
+Str512 = Annotated[str, StringConstraints(max_length=512), AfterValidator(_clean_text)]
+Str1024 = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_clean_text)]
 # Message bodies and notes; the request size limit applies on top.
 LongText = Annotated[str, StringConstraints(max_length=1_000_000), AfterValidator(_clean_text)]
 

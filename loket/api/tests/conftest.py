@@ -103,14 +103,13 @@ def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
     from loket.integrations.models import Mailbox
 
     mailbox = Mailbox.objects.create(organization=org, address="service@woonwinkel.example", sender_name="Woonwinkel")
-    from loket.integrations.models import ChannelAccount
+    from loket.integrations.whatsapp.tests.meta import whatsapp_number
 
-    account = ChannelAccount(organization=org, kind="whatsapp", name="Klantenservice", external_id="10634295353625")
-    account.set_secrets(app_secret="app-secret", verify_token="verify")
-    account.save()
+    account = whatsapp_number(org, team).pk
     return {
+        "account": account,
         "mailbox": mailbox.pk,
-        "channel_account": account.pk,
+        "channel_account": account,
         "delivery": delivery.pk,
         "customer": customer.pk,
         "duplicate": duplicate.pk,

@@ -118,4 +118,5 @@ ROUTES: list[Route] = [
     ),
     Route("GET", "/channel-accounts/{channel_account}", admin=True),
     Route("PATCH", "/channel-accounts/{channel_account}", body={"name": "Service"}, admin=True),
+    Route("GET", "/channel-accounts/{account}/templates", params={"status": "APPROVED"}),
 ]

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, TypeVar
 
 WABA = "whatsapp_business_account"
+TEMPLATE_STATUS = "message_template_status_update"
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker", "voice")
 # Keys worth naming when a non-message change is summarised in ``other``.
 SUMMARY_KEYS = ("event", "decision", "status", "message_template_name", "current_limit", "username")
@@ -138,6 +139,19 @@ class WaStatus:
 
 
 @dataclass
+class WaTemplateStatus:
+    """A ``message_template_status_update``: a template of the business account changed status."""
+
+    waba_id: str = ""  # the entry's id: the WhatsApp Business Account the template belongs to
+    template_id: str = ""
+    name: str = ""
+    language: str = ""  # as sent: "en-US" here, where template lists say "en_US"
+    event: str = ""  # APPROVED, REJECTED, PENDING, PAUSED, DISABLED, FLAGGED, REINSTATED, ...
+    reason: str = ""
+    time: datetime | None = None  # when Meta sent it (the entry's time)
+
+
+@dataclass
 class Webhook:
     messages: list[WaMessage] = field(default_factory=list)
     statuses: list[WaStatus] = field(default_factory=list)
@@ -174,6 +188,33 @@ def parse_webhook(body: object) -> Webhook:
         for c, change in enumerate(changes):
             _read_change(change, f"entry[{e}].changes[{c}]", hook)
     return hook
+
+
+def template_statuses(body: object) -> list[WaTemplateStatus]:
+    """The template status updates in one webhook body; never raises (odd items are skipped)."""
+    found: list[WaTemplateStatus] = []
+    if not isinstance(body, dict) or body.get("object") != WABA:
+        return found
+    for entry in _list(body.get("entry")):
+        entry = _dict(entry)
+        for change in _list(entry.get("changes")):
+            change = _dict(change)
+            value = _dict(change.get("value"))
+            if change.get("field") != TEMPLATE_STATUS or not value:
+                continue
+            reason = _str(value.get("reason"))
+            found.append(
+                WaTemplateStatus(
+                    waba_id=_str(entry.get("id")),
+                    template_id=_str(value.get("message_template_id")),
+                    name=_str(value.get("message_template_name")),
+                    language=_str(value.get("message_template_language")),
+                    event=_str(value.get("event")).upper(),
+                    reason="" if reason.upper() == "NONE" else reason,
+                    time=_timestamp(entry.get("time")),
+                )
+            )
+    return found
 
 
 def _read_change(change: object, where: str, hook: Webhook) -> None:

@@ -8,8 +8,10 @@
   (a message's wamid; ``status:<wamid>:<status>`` for a status), so that Meta's redeliveries,
   for up to seven days, create nothing new. Only after commit does Meta get its 200.
 
-The inbound worker parses the deliveries (``loket.integrations.whatsapp.inbound``). Changes that
-are neither (account, template and quality updates) are logged and not stored.
+The inbound worker parses the deliveries (``loket.integrations.whatsapp.inbound``). A template's
+status update (``message_template_status_update``) changes that template's status at once
+(whatsapp/actions.py): it is not a message, and a failure answers 500, so Meta sends it again.
+Other changes (account, quality and name updates) are logged and not stored.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from django.views.decorators.http import require_http_methods
 
 from loket.integrations.actions import do_accept_deliveries
 from loket.integrations.models import ChannelAccount, InboundDelivery
+from loket.integrations.whatsapp.actions import do_update_template_statuses
+from loket.integrations.whatsapp.payload import TEMPLATE_STATUS, template_statuses
 from loket.lib.secrets import SecretUnreadable
 
 logger = logging.getLogger(__name__)
@@ -87,6 +91,9 @@ def _receive(request: HttpRequest, account: ChannelAccount) -> HttpResponse:
             for external_id, phone_number_id, fragment in items
         ]
     )
+    templates = template_statuses(payload)
+    if templates:
+        do_update_template_statuses(account, templates)
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -109,6 +116,8 @@ def split(payload: dict[str, Any]) -> tuple[list[tuple[str, str, dict[str, Any]]
     for entry in _dicts(payload.get("entry")):
         for change in _dicts(entry.get("changes")):
             value = change.get("value")
+            if change.get("field") == TEMPLATE_STATUS:
+                continue  # not stored: applied at once (template_statuses)
             if change.get("field") != "messages" or not isinstance(value, dict):
                 others.append(str(change.get("field") or "a change without a field"))
                 continue

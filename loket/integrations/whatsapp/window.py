@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Max
 from django.utils import timezone
 
 from loket.cases.models import Case, Message
@@ -38,4 +39,17 @@ def service_window(case: Case, messages: Iterable[Message]) -> ServiceWindow | N
     if not times:
         return None
     last = max(times)
+    return ServiceWindow(last_message_at=last, closes_at=last + WINDOW)
+
+
+def current_window(case: Case) -> ServiceWindow | None:
+    """The window from the database (one query): the customer's last WhatsApp message on this
+    case, as ``service_window`` counts it; None when they never wrote on WhatsApp here."""
+    last = (
+        Message.objects.for_org(case.organization_id)
+        .filter(case_id=case.pk, kind=Message.Kind.INBOUND, channel="whatsapp")
+        .aggregate(last=Max("created_at"))["last"]
+    )
+    if last is None:
+        return None
     return ServiceWindow(last_message_at=last, closes_at=last + WINDOW)

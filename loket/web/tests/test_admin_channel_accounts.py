@@ -215,3 +215,16 @@ def test_a_twilio_account_needs_its_ids_in_their_shape(owner_client):
         SMS, {"external_id": "+3197010204060", "setting_account_sid": "AC123", "secret_auth_token": "x"}
     )
     assert "AC gevolgd door 32 tekens" in response.content.decode()
+
+
+def test_the_waba_id_set_on_the_page_fetches_the_templates(owner_client, team):
+    _add(owner_client, team)
+    account = ChannelAccount.objects.get()
+    assert account.templates_due_at is None
+    url = reverse("web:admin_channel_account", args=[account.pk])
+    owner_client.post(url, {"name": "Service", "external_id": "10634295353625", "setting_waba_id": "102290129340398"})
+    account.refresh_from_db()
+    assert account.waba_id == "102290129340398"
+    assert "waba_id" not in account.settings  # its own field, which the template fetch reads
+    assert account.templates_due_at is not None  # the worker fetches the templates now
+    assert "102290129340398" in owner_client.get(url).content.decode()

@@ -70,6 +70,8 @@ ROUTES = [
     ("web:case_timeline", ["case"], "get", None),
     ("web:case_header", ["case"], "get", None),
     ("web:case_reply", ["case"], "post", {"text": "Hallo", "channel": "email"}),
+    ("web:case_template", ["case"], "get", None),
+    ("web:case_template", ["case"], "post", {"template": "1", "parameters.1": "Hallo"}),
     ("web:case_note", ["case"], "post", {"text": "Notitie"}),
     ("web:case_typing", ["case"], "post", {}),
     ("web:case_hand_over", ["case"], "post", {"reason": "expertise"}),

@@ -32,9 +32,11 @@ from loket.integrations.sms.outbound import opted_out_reason
 from loket.integrations.sms.outbound import recipient as sms_recipient
 from loket.integrations.sms.segments import MAX_PARTS, segments
 from loket.integrations.webchat.live import agent_typing
+from loket.integrations.whatsapp.actions import check_send_template
+from loket.integrations.whatsapp.selectors import templates_for_case
 from loket.integrations.whatsapp.window import service_window
-from loket.web.access import DeskRequest, member_required, writer_form, writer_required
-from loket.web.forms import CaseEditForm, ComposerForm, HandoverForm, StatusForm, apply_errors
+from loket.web.access import DeskRequest, is_partial, member_required, writer_form, writer_required
+from loket.web.forms import CaseEditForm, ComposerForm, HandoverForm, StatusForm, TemplateForm, apply_errors
 
 
 def _header_context(request: DeskRequest, case: Case) -> dict[str, Any]:
@@ -46,13 +48,31 @@ def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, 
     channel = reply_channel(case)
     tags = ", ".join(tag.name for tag in case.tags.all())
     timeline = case_timeline(case)
+    window = service_window(case, [entry.message for entry in timeline if entry.message])
+    whatsapp: dict[str, Any] | None = None
+    composer = ComposerForm(initial={"channel": channel})
+    if request.membership.can_write and (channel == Channel.WHATSAPP or "template_form" in forms):
+        # Outside the 24-hour window (or before it ever opened) WhatsApp takes only a template:
+        # the template form comes first and the free-text composer offers the other channels.
+        closed = window is None or not window.is_open
+        template_form = forms.pop("template_form", None)
+        if template_form is None:
+            template_form = TemplateForm(offer=templates_for_case(case))
+        whatsapp = {"closed": closed, "template_form": template_form}
+        if closed:
+            other = case.customer.preferred_channel
+            composer = ComposerForm(
+                initial={"channel": other if other and other != Channel.WHATSAPP else Channel.EMAIL},
+                without=[Channel.WHATSAPP],
+            )
     context = {
         **_header_context(request, case),
         "customer": _with_identities_and_subscriptions(case.customer),
         "other_cases": other_cases(case),
         "timeline": timeline,
-        "whatsapp_window": service_window(case, [entry.message for entry in timeline if entry.message]),
-        "composer_form": ComposerForm(initial={"channel": channel}),
+        "whatsapp_window": window,
+        "whatsapp": whatsapp,
+        "composer_form": composer,
         "status_form": StatusForm(initial={"status": case.status}),
         "edit_form": CaseEditForm(
             initial={"subject": case.subject, "priority": case.priority, "reason": case.reason, "tags": tags}
@@ -137,6 +157,27 @@ def case_reply(request: DeskRequest, case_id: int) -> HttpResponse:
         lambda data: check_reply(request.membership, case, text=data["text"], channel=data["channel"]),
         _("Je antwoord staat klaar om te versturen."),
     )
+
+
+@writer_form
+def case_template(request: DeskRequest, case_id: int) -> HttpResponse:
+    """A WhatsApp template for the customer. GET: the template chooser with the fields of the
+    chosen one (``?template=<id>``; the region for htmx, else the case page); POST: send it."""
+    case = access_case(request.organization, case_id)
+    offer = templates_for_case(case)
+    if request.method != "POST":
+        form = TemplateForm(offer=offer, chosen=offer.get(request.GET.get("template", "")))
+        if is_partial(request):
+            context = {"case": case, "whatsapp": {"template_form": form, "closed": True}}
+            return render(request, "web/case.html#whatsapp-templates", context)
+        return render(request, "web/case.html", _case_context(request, case, template_form=form))
+    form = TemplateForm(request.POST, offer=offer, chosen=offer.get(request.POST.get("template", "")))
+
+    def send(data: dict[str, Any]) -> object:
+        assert form.chosen is not None  # a valid choice is one of the offer's
+        return check_send_template(request.membership, case, template=form.chosen, parameters=form.parameters())
+
+    return _act(request, case, form, "template_form", send, _("Het sjabloon staat klaar om te versturen."))
 
 
 @writer_required

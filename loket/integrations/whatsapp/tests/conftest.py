@@ -5,18 +5,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from loket.integrations.models import ChannelAccount
-from loket.integrations.whatsapp.tests.meta import APP_SECRET
+from loket.integrations.whatsapp.tests.meta import whatsapp_number
 
 
 @pytest.fixture
 def account(org, team):
-    account = ChannelAccount(
-        organization=org, kind="whatsapp", name="Klantenservice", external_id="10634295353625", team=team
-    )
-    account.set_secrets(app_secret=APP_SECRET, verify_token="woonwinkel-verify", access_token="EAAG-token")
-    account.save()
-    return account
+    return whatsapp_number(org, team)
 
 
 # A real JPEG's first bytes (SOI, JFIF APP0): enough for the content type to be sniffed.

@@ -11,6 +11,7 @@ from datetime import timedelta
 import httpx
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from loket.accounts.models import Membership
@@ -63,9 +64,13 @@ def sends(requests):
     return [request for request in requests if request.method == "POST"]
 
 
+# Jolanda's recorded message was written on 22 May 2022 at 21:01 UTC: an hour later the window is open.
+INSIDE_WINDOW = "2022-05-22 22:01:53+00:00"
+
+
 def reply(case, agent, capture, run_tasks, text="Wij halen de bank dinsdag op.") -> Message:
     membership = Membership.objects.get(user=agent, organization=case.organization)
-    with capture(execute=True):
+    with capture(execute=True), time_machine.travel(INSIDE_WINDOW, tick=False):
         message = check_reply(membership, case, text=text)
     run_tasks()
     message.refresh_from_db()
@@ -100,9 +105,25 @@ def test_a_reply_goes_from_the_number_she_wrote_to_and_its_statuses_follow(
     assert message.delivery_status == Message.Delivery.READ
 
 
-def test_outside_the_24_hour_window_the_reply_fails_visibly_and_is_not_retried(
+def test_outside_the_24_hour_window_a_free_form_reply_is_refused_and_nothing_is_sent(
+    whatsapp_case, agent, http_calls, run_tasks
+):
+    membership = Membership.objects.get(user=agent, organization=whatsapp_case.organization)
+    with time_machine.travel("2022-05-24 09:00+00:00", tick=False), pytest.raises(ValidationError) as refused:
+        check_reply(membership, whatsapp_case, text="Wij halen de bank dinsdag op.")
+    assert refused.value.messages == [
+        "WhatsApp: de klant schreef meer dan 24 uur geleden; sinds 23 mei 23:01 neemt WhatsApp alleen een "
+        "goedgekeurd sjabloon aan. Kies een sjabloon, of een ander kanaal."
+    ]
+    assert not whatsapp_case.messages.filter(kind=Message.Kind.OUTBOUND).exists()
+    assert run_tasks() == 0
+    assert sends(http_calls[0]) == []
+
+
+def test_when_meta_still_says_the_window_has_closed_the_reply_fails_visibly_and_is_not_retried(
     whatsapp_case, agent, http_calls, django_capture_on_commit_callbacks, run_tasks
 ):
+    """Meta counts the window per business number; Loket per case, so this can still happen."""
     requests, responder = http_calls
     responder.reply = lambda request: httpx.Response(400, json=OUTSIDE_WINDOW)
     message = reply(whatsapp_case, agent, django_capture_on_commit_callbacks, run_tasks)

@@ -7,6 +7,8 @@
  *   - [data-select-on-focus] selects its text (secrets shown once)
  *   - typing in a form[data-typing-url] whose channel is chat tells the chat visitor (at most
  *     every 3 seconds): "Bram typt…"
+ *   - [data-template-param=name] inputs fill the [data-template-slot=name] pieces of their form's
+ *     preview of a WhatsApp template as the agent types
  *   - a WebSocket to <body data-live-path> refreshes the regions that show a changed case;
  *     <body data-live> tells its state: connecting, connected, reconnecting or refused
  */
@@ -66,6 +68,21 @@
     if (event.target.matches && event.target.matches("[data-select-on-focus]")) {
       event.target.select();
     }
+  });
+
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-template-param]") || !input.form) {
+      return;
+    }
+    var name = input.getAttribute("data-template-param");
+    var value = input.value.trim();
+    input.form.querySelectorAll("[data-template-slot]").forEach(function (slot) {
+      if (slot.getAttribute("data-template-slot") === name) {
+        slot.textContent = value || "{{" + name + "}}"; // text, never HTML
+        slot.classList.toggle("template-slot--empty", !value);
+      }
+    });
   });
 
   function openDialogsOnLoad() {
