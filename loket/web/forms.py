@@ -407,7 +407,7 @@ def _setting_field(setting: SettingSpec) -> forms.Field:
             required=setting.required,
             widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://www.example.nl"}),
         )
-    return forms.CharField(label=setting.label, help_text=setting.help, required=False, max_length=1000)
+    return forms.CharField(label=setting.label, help_text=setting.help, required=setting.required, max_length=1000)
 
 
 class ImapForm(forms.Form):
