@@ -71,3 +71,26 @@ def test_tokens_without_admin_scope_and_other_organisations_see_nothing(api, out
     assert outsider_api.request("GET", f"/channel-accounts/{account_id}").status_code == 404
     assert outsider_api.request("PATCH", f"/channel-accounts/{account_id}", {"name": "x"}).status_code == 404
     assert outsider_api.request("GET", "/channel-accounts").json()["items"] == []
+
+
+def test_an_admin_token_adds_a_chat_widget_and_gets_its_script_tag(admin_api, team):
+    created = admin_api.request(
+        "POST",
+        "/channel-accounts",
+        {"kind": "chat", "name": "Website", "team_id": team.pk, "settings": {"allowed_origins": ["https://Shop.nl/"]}},
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    account = ChannelAccount.objects.get()
+    assert body["snippet"] == (
+        f'<script src="http://testserver/chat/widget.js" data-loket-chat="{account.key}" async></script>'
+    )
+    assert body["settings"] == {"allowed_origins": ["https://shop.nl"], "greeting": "", "ask_details": True}
+    assert body["webhook_url"] == ""
+    refused = admin_api.request(
+        "PATCH", f"/channel-accounts/{body['id']}", {"settings": {"allowed_origins": ["https://*.shop.nl"]}}
+    )
+    assert refused.status_code == 422
+    assert "allowed_origins" in refused.content.decode()
+    unknown = admin_api.request("PATCH", f"/channel-accounts/{body['id']}", {"settings": {"colour": "red"}})
+    assert unknown.status_code == 422
