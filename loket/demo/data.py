@@ -19,11 +19,12 @@ from loket.cases.actions import do_add_note, do_hand_over, do_open_case, do_repl
 from loket.cases.models import Handover
 from loket.cases.receiving import InboundMessage, do_receive_message
 from loket.customers.actions import do_add_subscription, do_create_customer, do_mark_deceased
-from loket.integrations.models import Mailbox
+from loket.integrations.models import ChannelAccount, Mailbox
 
 DEMO_MAILBOX = "klantenservice@woonwinkel.test"  # mail to it on 127.0.0.1:2525 becomes a case
 DEMO_PASSWORD = "loket-demo"  # noqa: S105 - printed on the console for the demo
 DEMO_TOKEN = "lkt_demo_woonwinkel_0123456789abcdef"  # noqa: S105
+DEMO_CHAT = "demo-woonwinkel-chat"  # the chat widget's key: /chat/<key>/ is the chat as a visitor sees it
 
 
 @dataclass
@@ -57,6 +58,7 @@ def load_demo() -> DemoResult:
         if created:
             _woonwinkel(users)
             _energie_noord(users)
+        _chat_widget()
     logins = [
         ("anouk", "Woonwinkel + Energie Noord", "beheerder"),
         ("bram", "Woonwinkel", "medewerker"),
@@ -66,6 +68,25 @@ def load_demo() -> DemoResult:
         ("fleur", "Energie Noord", "nabestaandenspecialist"),
     ]
     return DemoResult(created=created, logins=logins)
+
+
+def _chat_widget() -> None:
+    """Woonwinkel's chat widget, also added to a demo database loaded before widgets existed."""
+    org = Organization.objects.get(slug="woonwinkel")
+    ChannelAccount.objects.get_or_create(
+        key=DEMO_CHAT,
+        defaults={
+            "organization": org,
+            "kind": ChannelAccount.Kind.CHAT,
+            "name": "Website woonwinkel.test",
+            "external_id": DEMO_CHAT,
+            "team": org.default_team,
+            "settings": {
+                "allowed_origins": ["http://127.0.0.1:8000", "http://localhost:8000"],
+                "greeting": "Hallo! Stel gerust uw vraag over uw bestelling.",
+            },
+        },
+    )
 
 
 def _inbound(

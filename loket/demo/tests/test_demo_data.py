@@ -44,3 +44,14 @@ def test_energie_noord_has_a_deceased_customer_woonwinkel_never_sees():
     assert hendrik.date_of_death.isoformat() == "2026-11-18"
     assert not list_cases(woonwinkel).filter(customer=hendrik).exists()
     assert not Customer.objects.for_org(woonwinkel).filter(name="Hendrik Bakker").exists()
+
+
+def test_the_demo_chat_can_be_opened_as_a_visitor(client):
+    from loket.demo.data import DEMO_CHAT
+
+    load_demo()
+    load_demo()  # once, however often the demo is loaded
+    response = client.get(f"/chat/{DEMO_CHAT}/")
+    assert response.status_code == 200
+    assert "Stel gerust uw vraag" in response.content.decode()
+    assert "frame-ancestors http://127.0.0.1:8000 http://localhost:8000" in response["Content-Security-Policy"]

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from loket.demo.data import DEMO_MAILBOX, DEMO_PASSWORD, load_demo
+from loket.demo.data import DEMO_CHAT, DEMO_MAILBOX, DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):
@@ -19,4 +19,5 @@ class Command(BaseCommand):
             self.stdout.write(f"    {username:<8} {role:<24} {org}")
         self.stdout.write(f"  API-sleutel (Woonwinkel): {result.token}")
         self.stdout.write(f"  E-mail aan {DEMO_MAILBOX} via SMTP op 127.0.0.1:2525 wordt een zaak")
+        self.stdout.write(f"  Chatten als klant: http://127.0.0.1:8000/chat/{DEMO_CHAT}/")
         self.stdout.write("")
