@@ -94,6 +94,25 @@ class Identity(TenantModel):
         return f"{self.get_kind_display()}: {self.value}"
 
 
+class IdentityClaim(TenantModel):
+    """An address a customer gave that belongs to another customer: not moved (anyone can type
+    an address), but offered to the agent, who links the two when it is the same person.
+
+    A chat visitor's pre-chat e-mail address is the first source. A claim stops being offered
+    once the address belongs to the claiming customer (after a merge or a move)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="claims")
+    kind = models.CharField(_("soort"), max_length=10, choices=Identity.Kind.choices)
+    value = models.CharField(_("waarde"), max_length=320)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("opgegeven adres")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "kind", "value"], name="identityclaim_unique_per_customer")
+        ]
+
+
 class Subscription(TenantModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Actief")

@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from loket.accounts.models import Organization
-from loket.customers.models import Customer, Identity, Subscription
+from loket.customers.models import Customer, Identity, IdentityClaim, Subscription
 from loket.customers.normalize import looks_like_phone
 
 
@@ -55,3 +55,24 @@ def filter_customers(organization: Organization, query: str = "") -> QuerySet[Cu
 
 def list_subscriptions(customer: Customer) -> QuerySet[Subscription]:
     return Subscription.objects.filter(customer=customer)
+
+
+def open_claims(customer: Customer) -> list[tuple[IdentityClaim, Customer]]:
+    """Addresses ``customer`` gave that belong to another customer, with that customer: what the
+    agent is offered to link (``IdentityClaim``). Only a chat visitor gives addresses so far, so
+    for everyone else this asks the database nothing (the panel's identities are prefetched)."""
+    from loket.integrations.webchat.visitors import PREFIX
+
+    if not any(identity.value.startswith(PREFIX) for identity in customer.identities.all()):
+        return []
+    claims = list(IdentityClaim.objects.for_org(customer.organization_id).filter(customer=customer))
+    if not claims:
+        return []
+    owners = {
+        (identity.kind, identity.value): identity.customer
+        for identity in Identity.objects.for_org(customer.organization_id)
+        .filter(value__in=[claim.value for claim in claims])
+        .exclude(customer=customer)
+        .select_related("customer")
+    }
+    return [(claim, owner) for claim in claims if (owner := owners.get((claim.kind, claim.value))) is not None]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from loket.cases.actions import do_add_note, do_mark_delivery
 from loket.cases.models import Message
 from loket.cases.receiving import InboundMessage, IncomingAttachment
-from loket.customers.models import Channel, Identity
+from loket.customers.models import Channel, Identity, IdentityClaim
 from loket.customers.normalize import normalize_email
 from loket.integrations.actions import do_accept_deliveries, do_process_delivery
 from loket.integrations.models import ChannelAccount, InboundDelivery
@@ -100,7 +100,8 @@ def do_receive_chat_message(
 def _offer_email(account: ChannelAccount, visitor: str, email: str, message: Message) -> None:
     """The address the visitor typed becomes theirs when nobody has it. When another customer
     has it, nothing moves by itself (anyone can type an address): a note on the case tells the
-    agent, who merges the two customers if it is the same person."""
+    agent, who links the visitor to that customer if it is the same person (the customer panel
+    offers it: ``IdentityClaim``)."""
     identity = visitor_identity(account, visitor)
     if identity is None:
         return
@@ -119,6 +120,12 @@ def _offer_email(account: ChannelAccount, visitor: str, email: str, message: Mes
                 value=email,
             )
         elif taken.customer_id != identity.customer_id:
+            IdentityClaim.objects.get_or_create(
+                organization_id=account.organization_id,
+                customer_id=identity.customer_id,
+                kind=Identity.Kind.EMAIL,
+                value=email,
+            )
             note = _(
                 "De chatbezoeker gaf %(email)s op. Dat adres hoort bij klant %(name)s. Is het dezelfde "
                 "persoon, koppel de bezoeker dan aan die klant (Koppelen aan een bestaande klant…); het "

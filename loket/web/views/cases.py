@@ -27,7 +27,7 @@ from loket.cases.actions import (
 from loket.cases.models import Case
 from loket.cases.selectors import access_case, case_timeline, other_cases
 from loket.customers.models import Channel, Customer
-from loket.customers.selectors import panel_prefetches
+from loket.customers.selectors import open_claims, panel_prefetches
 from loket.integrations.sms.outbound import opted_out_reason
 from loket.integrations.sms.outbound import recipient as sms_recipient
 from loket.integrations.sms.segments import MAX_PARTS, segments
@@ -65,9 +65,12 @@ def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, 
                 initial={"channel": other if other and other != Channel.WHATSAPP else Channel.EMAIL},
                 without=[Channel.WHATSAPP],
             )
+    customer = _with_identities_and_subscriptions(case.customer)
     context = {
         **_header_context(request, case),
-        "customer": _with_identities_and_subscriptions(case.customer),
+        "customer": customer,
+        "claims": open_claims(customer),
+        "claims_next": request.path,
         "other_cases": other_cases(case),
         "timeline": timeline,
         "whatsapp_window": window,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from loket.cases.selectors import list_cases
 from loket.customers.actions import check_add_identity, check_merge_customers
 from loket.customers.models import Customer, Identity
-from loket.customers.selectors import access_customer, list_customers, search_customers
+from loket.customers.selectors import access_customer, list_customers, open_claims, search_customers
 from loket.web.access import DeskRequest, member_required, safe_next, writer_required
 from loket.web.forms import IdentityForm, SearchForm, apply_errors
 
@@ -36,7 +36,8 @@ def customer_list(request: DeskRequest) -> HttpResponse:
 
 def _customer_context(request: DeskRequest, customer: Customer, **forms: Any) -> dict[str, Any]:
     cases = list_cases(request.organization).filter(customer=customer).order_by("-created_at")
-    return {"customer": customer, "cases": cases, "identity_form": IdentityForm(), **forms}
+    context = {"customer": customer, "cases": cases, "claims": open_claims(customer), "identity_form": IdentityForm()}
+    return {**context, **forms}
 
 
 @member_required

@@ -125,6 +125,31 @@ def test_an_address_of_another_customer_is_not_taken_but_told_to_the_agent(clien
     assert [item["text"] for item in conversation(client, widget, token)] == ["Hallo"]
 
 
+def test_the_agent_is_offered_to_link_the_visitor_to_the_customer_whose_address_they_gave(
+    client, widget, visitor, org, agent
+):
+    known = do_create_customer(org, actor=None, name="Jolanda de Vries", identities=[("email", "jolanda@example.nl")])
+    _id, token = visitor
+    say(client, widget, token, "Hallo", "c1", email="jolanda@example.nl")
+    case = Case.objects.get()
+    client.force_login(agent)
+    html = client.get(f"/zaken/{case.pk}/").content.decode()
+    assert "Gaf jolanda@example.nl op; dat adres hoort bij Jolanda de Vries." in html
+    link = f"/klanten/{known.pk}/samenvoegen/{case.customer_id}/?next=/zaken/{case.pk}/"
+    assert link in html
+    # Linking (the merge) moves the visitor and their case to Jolanda; the offer is gone, and
+    # the chat goes on in the same case.
+    client.post(f"/klanten/{known.pk}/samenvoegen/{case.customer_id}/bevestigen/", {"next": f"/zaken/{case.pk}/"})
+    case.refresh_from_db()
+    assert case.customer == known
+    assert "identity-claims" not in client.get(f"/zaken/{case.pk}/").content.decode()
+    client.logout()
+    say(client, widget, token, "Bent u er nog?", "c2")
+    assert (
+        Message.objects.filter(channel="chat", kind="inbound").values_list("case_id", flat=True).distinct().count() == 1
+    )
+
+
 def _reply(case, agent, capture, run_tasks, channel="chat") -> Message:
     with capture(execute=True):
         reply = do_reply(case, actor=agent, text="Goedemiddag!", channel=channel)
