@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -32,6 +33,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for group in joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        # Subscribed now; what happened between the page's render and this moment is told at once.
+        since = (query.get("since") or [""])[0]
+        if case_id and since.isdigit() and await self._changed_since(int(case_id), int(since)):
+            await self.send_json({"event": "case.changed", "case_id": int(case_id)})
 
     @database_sync_to_async
     def _groups_for(self, user: Any, org_id: int | None, case_id: str) -> list[str] | None:
@@ -50,6 +55,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 return None
             groups.append(case_group(int(case_id)))
         return groups
+
+    @database_sync_to_async
+    def _changed_since(self, case_id: int, since: int) -> bool:
+        from loket.events.models import Event
+
+        # The render time has whole seconds, and an event's time is taken before its transaction
+        # commits: a margin of a second (a spurious refresh costs one request; a missed one, a
+        # stale screen).
+        moment = datetime.fromtimestamp(since - 1, tz=UTC)
+        return Event.objects.filter(case_id=case_id, created_at__gte=moment).exists()
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):

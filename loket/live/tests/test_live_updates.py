@@ -67,3 +67,13 @@ def test_socket_from_a_foreign_origin_is_refused(agent, server, client):
             additional_headers={"Cookie": cookie, "Origin": "http://evil.example"},
             open_timeout=10,
         )
+
+
+def test_a_change_between_the_render_and_the_subscription_is_told_at_once(inbound_case, agent, org, server, client):
+    import time
+
+    rendered = int(time.time())
+    do_receive_message(org, _message(org, "piet@example.nl", "live-5"))  # before the socket subscribes
+    with _socket(server, client, agent, f"?case={inbound_case.pk}&since={rendered}") as ws:
+        payload = json.loads(ws.recv(timeout=10))
+    assert payload == {"event": "case.changed", "case_id": inbound_case.pk}

@@ -157,6 +157,11 @@
     var url = (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + path;
     if (caseId) {
       url += "?case=" + encodeURIComponent(caseId);
+      // When the page was rendered: the server says at once if the case changed since (an event
+      // between the render and this socket's subscription would otherwise be missed).
+      if (document.body.dataset.liveSince) {
+        url += "&since=" + encodeURIComponent(document.body.dataset.liveSince);
+      }
     }
     var delay = 1000;
     var everOpen = false;
