@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loket.accounts.models import ApiToken, Membership, Organization, Role, Scope, Team, User
+from loket.accounts import hours
+from loket.accounts.models import ApiToken, BusinessHours, Membership, Organization, Role, Scope, Team, User
 
 TOKEN_PREFIX = "lkt_"  # noqa: S105 - a public prefix that makes leaked tokens recognisable
 
@@ -224,3 +225,44 @@ def check_set_team_members(membership: Membership, team: Team, users: list[User]
         raise ValidationError({"members": _("Alleen medewerkers van deze organisatie kunnen in een team.")})
     team.members.set(users)
     return team
+
+
+# --- Opening hours ------------------------------------------------------------------------------
+
+
+def check_set_business_hours(
+    membership: Membership, calendar: hours.Calendar, *, team: Team | None = None
+) -> BusinessHours:
+    """Set the organisation's opening hours, or (``team``) the team's own, which replace the
+    organisation's for that team. The calendar was validated when it was parsed (``hours``)."""
+    _require_admin(membership)
+    if team is not None and team.organization_id != membership.organization_id:
+        raise PermissionDenied
+    return do_set_business_hours(membership.organization, calendar, team=team, actor=membership.user)
+
+
+def do_set_business_hours(
+    organization: Organization, calendar: hours.Calendar, *, team: Team | None = None, actor: User | None
+) -> BusinessHours:
+    with transaction.atomic():
+        row, _created = BusinessHours.objects.select_for_update().update_or_create(
+            organization=organization,
+            team=team,
+            defaults={
+                "weekly": calendar.weekly_json(),
+                "observe_holidays": calendar.observe_holidays,
+                "holiday_country": calendar.holiday_country,
+                "exceptions": [item.to_json() for item in calendar.exceptions],
+                "updated_at": timezone.now(),
+                "updated_by": actor,
+            },
+        )
+    return row
+
+
+def check_remove_business_hours(membership: Membership, team: Team) -> None:
+    """The team follows the organisation's opening hours again."""
+    _require_admin(membership)
+    if team.organization_id != membership.organization_id:
+        raise PermissionDenied
+    BusinessHours.objects.for_org(membership.organization).filter(team=team).delete()

@@ -154,3 +154,39 @@ class ApiToken(TenantModel):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes or Scope.ADMIN in self.scopes
+
+
+class BusinessHours(TenantModel):
+    """Openingstijden: when the organisation (``team`` empty) or one team is open.
+
+    A team's own hours replace the organisation's for that team (its chat widget, and the
+    callback slots it offers). Read through ``selectors.business_hours_for``, which turns the row
+    into an ``hours.Calendar``; ``weekly`` and ``exceptions`` hold that calendar's JSON (wall-clock
+    times in settings.TIME_ZONE), written only by ``actions.do_set_business_hours``.
+    """
+
+    team = models.OneToOneField(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="business_hours", verbose_name=_("team")
+    )
+    # {"monday": [["09:00", "12:30"], ["13:00", "17:00"]], …, "sunday": []}
+    weekly = models.JSONField(_("openingstijden per weekdag"), default=dict)
+    observe_holidays = models.BooleanField(_("gesloten op feestdagen"), default=True)
+    holiday_country = models.CharField(_("land van de feestdagen"), max_length=3, default="NL")
+    # [{"date": "2026-12-24", "label": "Kerstavond", "hours": [["09:00", "16:00"]]}]: no hours is closed.
+    exceptions = models.JSONField(_("uitzonderingen"), default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("openingstijden")
+        verbose_name_plural = _("openingstijden")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"], condition=models.Q(team__isnull=True), name="businesshours_one_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.team_id or '-'}"

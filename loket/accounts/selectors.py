@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from loket.accounts.models import ApiToken, Membership, Organization, Role, Team, User
+from loket.accounts import hours
+from loket.accounts.models import ApiToken, BusinessHours, Membership, Organization, Role, Team, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -107,3 +109,35 @@ def find_token(secret: str) -> ApiToken | None:
     from loket.accounts.actions import hash_token
 
     return ApiToken.objects.select_related("organization", "created_by").filter(token_hash=hash_token(secret)).first()
+
+
+# --- Opening hours ------------------------------------------------------------------------------
+
+
+def business_hours_row(organization: Organization | int, team: Team | None = None) -> BusinessHours | None:
+    """The organisation's own row (``team`` None) or the team's own row; None when not set."""
+    org_id = organization if isinstance(organization, int) else organization.pk
+    return BusinessHours.objects.for_org(org_id).filter(team=team).first()
+
+
+def calendar_of(row: BusinessHours | None) -> hours.Calendar:
+    """The row as a calendar; without a row: always open."""
+    if row is None:
+        return hours.ALWAYS_OPEN
+    return hours.from_json(
+        row.weekly,
+        row.exceptions,
+        holiday_country=row.holiday_country,
+        observe_holidays=row.observe_holidays,
+        zone=settings.TIME_ZONE,
+    )
+
+
+def business_hours_for(organization: Organization | int, team_id: int | None = None) -> hours.Calendar:
+    """The hours that apply to a team: its own, else the organisation's, else always open. One query."""
+    org_id = organization if isinstance(organization, int) else organization.pk
+    rows = {
+        row.team_id: row
+        for row in BusinessHours.objects.for_org(org_id).filter(Q(team__isnull=True) | Q(team_id=team_id))
+    }
+    return calendar_of(rows.get(team_id) if team_id in rows else rows.get(None))

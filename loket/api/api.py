@@ -17,6 +17,7 @@ from ninja.operation import Operation
 
 from loket.api.errors import error_response, install_handlers
 from loket.api.routers import (
+    business_hours,
     cases,
     channel_accounts,
     contacts,
@@ -111,3 +112,4 @@ api.add_router("/inbound", inbound.router)
 api.add_router("/mailboxes", mailboxes.router)
 api.add_router("/channel-accounts", channel_accounts.router)
 api.add_router("/channel-accounts", templates.router)
+api.add_router("/business-hours", business_hours.router)

@@ -166,8 +166,15 @@ def _open_contact(case: Case, channel: str, direction: str, *, identity: Identit
 
 
 def reply_channel(case: Case, channel: str = "") -> str:
-    """The channel a reply goes out on: the one chosen, else the one the customer last used."""
-    return channel or case.last_inbound_channel or case.customer.preferred_channel or Channel.EMAIL
+    """The channel a reply goes out on: the one chosen, else the one the customer last used
+    (unless that channel says to answer elsewhere: a chat visitor who left a message)."""
+    if channel:
+        return channel
+    last = case.last_inbound_channel
+    if last:
+        adapter = get_adapter(last)
+        return (adapter.reply_instead(case) if adapter is not None else "") or last
+    return case.customer.preferred_channel or Channel.EMAIL
 
 
 def require_reachable(case: Case) -> None:

@@ -40,6 +40,7 @@ _TYPES = [
     EventType("case.status_changed", _("De status van een zaak is gewijzigd.")),
     EventType("case.resolved", _("Een zaak is opgelost.")),
     EventType("case.reopened", _("Een opgeloste zaak is heropend.")),
+    EventType("case.transcript_sent", _("Een chatbezoeker heeft het gesprek naar zich laten mailen.")),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

@@ -66,6 +66,12 @@ class ChannelAdapter:
         """Deliver ``message``; return the provider's id for it ('' if none). Raise DeliveryError."""
         raise NotImplementedError
 
+    def reply_instead(self, case: Case) -> str:
+        """The channel a reply goes out on when the customer last wrote on this one but is not
+        to be answered here ('' to answer here): a chat visitor who left a message and asked
+        for the answer by e-mail or SMS."""
+        return ""
+
     def free_text_refusal(self, case: Case) -> str:
         """Why this channel takes no free-form reply to the case's customer now ('' when it does):
         WhatsApp and Messenger only within 24 hours of the customer's last message."""

@@ -345,3 +345,31 @@ class SentTemplate(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
+
+
+class LeftMessage(TenantModel):
+    """A message a chat visitor left while the chat was closed or nobody was available.
+
+    The message itself is an ordinary inbound chat message on the visitor's case; this row says
+    that the visitor is not waiting in the chat but wants the answer by e-mail or SMS, at the
+    address given. While it is the latest chat message of its case, a reply to the case goes
+    out on ``reply_by`` (``ChatAdapter.reply_instead``), which is also the composer's default.
+    """
+
+    class Reason(models.TextChoices):
+        CLOSED = "closed", _("buiten de openingstijden")
+        UNAVAILABLE = "unavailable", _("niemand beschikbaar")
+
+    message = models.OneToOneField("cases.Message", on_delete=models.CASCADE, related_name="left_message")
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="+")
+    reply_by = models.CharField(_("antwoord per"), max_length=10, choices=[("email", "E-mail"), ("sms", "SMS")])
+    address = models.CharField(_("adres"), max_length=320, help_text=_("Het e-mailadres of mobiele nummer (E.164)."))
+    reason = models.CharField(_("reden"), max_length=12, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("achtergelaten bericht")
+        verbose_name_plural = _("achtergelaten berichten")
+
+    def __str__(self) -> str:
+        return f"{self.message_id} → {self.reply_by}"

@@ -1,4 +1,8 @@
-"""The one WebSocket an agent screen opens: ``/ws/live/?case=<id>``."""
+"""The one WebSocket an agent screen opens: ``/ws/live/?case=<id>``.
+
+While it is open its user counts as present in the organisation it shows (``presence.py``):
+the page sends ``{"type": "heartbeat"}`` every HEARTBEAT_SECONDS, which renews the mark.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from loket.accounts.selectors import active_membership
+from loket.live import presence
 from loket.live.publish import case_group, org_group
 
 
@@ -25,21 +31,29 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         org_id = session.get("loket_organization_id") if session else None
         query = parse_qs(self.scope.get("query_string", b"").decode())
         case_id = (query.get("case") or [""])[0]
-        joined = await self._groups_for(user, org_id, case_id)
-        if joined is None:
+        found = await self._groups_for(user, org_id, case_id)
+        if found is None:
             await self.close(code=4403)
             return
-        self.joined = joined
-        for group in joined:
+        self.joined, self.organization_id = found
+        for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        await self._present()  # before the handshake ends: once the page is connected, it counts
         await self.accept()
         # Subscribed now; what happened between the page's render and this moment is told at once.
         since = (query.get("since") or [""])[0]
         if case_id and since.isdigit() and await self._changed_since(int(case_id), int(since)):
             await self.send_json({"event": "case.changed", "case_id": int(case_id)})
 
+    async def _present(self) -> None:
+        await sync_to_async(presence.mark_present)(self.organization_id, self.scope["user"].pk, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "heartbeat":
+            await self._present()
+
     @database_sync_to_async
-    def _groups_for(self, user: Any, org_id: int | None, case_id: str) -> list[str] | None:
+    def _groups_for(self, user: Any, org_id: int | None, case_id: str) -> tuple[list[str], int] | None:
         from loket.cases.models import Case
 
         membership = active_membership(user, org_id)
@@ -54,7 +68,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             ):
                 return None
             groups.append(case_group(int(case_id)))
-        return groups
+        return groups, membership.organization_id
 
     @database_sync_to_async
     def _changed_since(self, case_id: int, since: int) -> bool:
@@ -69,6 +83,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "organization_id", None) is not None:
+            await sync_to_async(presence.mark_absent)(self.organization_id, self.scope["user"].pk, self.channel_name)
 
     async def loket_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"event": message["event"], "case_id": message["case_id"]})

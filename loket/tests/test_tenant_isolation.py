@@ -55,6 +55,9 @@ PUBLIC = {
     "webchat_messages",
     "webchat_upload",
     "webchat_read",
+    "webchat_status",
+    "webchat_leave",
+    "webchat_transcript",
     # Twilio's SMS webhooks, likewise: the key names one account, whose auth token must sign the
     # request and whose Account SID it must carry (integrations/sms/tests/test_webhook.py).
     "sms_webhook",

@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from loket.accounts import hours
 from loket.accounts.models import Role, Scope, Team, User
 from loket.cases.models import Case, Handover
 from loket.cases.selectors import INBOX_VIEWS
@@ -283,6 +285,84 @@ class TeamMembersForm(forms.Form):
     def __init__(self, *args: Any, users: Iterable[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self, "members", user_choices(users))
+
+
+DAY_LABELS = {
+    "monday": _("Maandag"),
+    "tuesday": _("Dinsdag"),
+    "wednesday": _("Woensdag"),
+    "thursday": _("Donderdag"),
+    "friday": _("Vrijdag"),
+    "saturday": _("Zaterdag"),
+    "sunday": _("Zondag"),
+}
+HOLIDAY_COUNTRIES = [("NL", _("Nederland")), ("BE", _("België")), ("DE", _("Duitsland")), ("LU", _("Luxemburg"))]
+
+
+class BusinessHoursForm(forms.Form):
+    """Opening hours as an admin writes them: a line per weekday, the holidays, the exceptions.
+
+    ``clean`` reads them into ``self.calendar`` (``accounts.hours``), which names what is wrong."""
+
+    def __init__(self, *args: Any, calendar: hours.Calendar, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                **{day: hours.format_day(calendar.weekly[n]) for n, day in enumerate(hours.WEEKDAYS)},
+                "observe_holidays": calendar.observe_holidays,
+                "holiday_country": calendar.holiday_country or hours.DEFAULT_COUNTRY,
+                "exceptions": hours.format_exceptions(calendar.exceptions),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        for n, day in enumerate(hours.WEEKDAYS):
+            self.fields[day] = forms.CharField(
+                label=DAY_LABELS[day],
+                required=False,
+                max_length=200,
+                help_text=_("Bijv. 09:00-12:30, 13:00-17:00. Leeg: gesloten.") if n == 0 else "",
+                widget=forms.TextInput(attrs={"placeholder": _("gesloten"), "autocomplete": "off"}),
+            )
+        self.fields["observe_holidays"] = forms.BooleanField(label=_("Gesloten op feestdagen"), required=False)
+        country = self.initial.get("holiday_country") or hours.DEFAULT_COUNTRY
+        choices = HOLIDAY_COUNTRIES + ([(country, country)] if country not in dict(HOLIDAY_COUNTRIES) else [])
+        self.fields["holiday_country"] = forms.ChoiceField(label=_("Feestdagen van"), choices=choices)
+        self.fields["exceptions"] = forms.CharField(
+            label=_("Uitzonderingen"),
+            required=False,
+            max_length=20_000,
+            widget=forms.Textarea(attrs={"rows": 5, "placeholder": "24-12-2026 09:00-16:00 Kerstavond"}),
+            help_text=_(
+                "Een datum per regel, dan de tijden of 'gesloten', dan eventueel een omschrijving: "
+                "'24-12-2026 09:00-16:00 Kerstavond', '31-12-2026 gesloten Oudejaarsdag'. "
+                "Een uitzondering gaat voor een feestdag."
+            ),
+        )
+        self.calendar: hours.Calendar | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        weekly = []
+        for day in hours.WEEKDAYS:
+            try:
+                weekly.append(hours.parse_day(data.get(day, "")))
+            except ValidationError as error:
+                self.add_error(day, error)
+                weekly.append(())
+        try:
+            items = hours.parse_exceptions(data.get("exceptions", ""))
+        except ValidationError as error:
+            self.add_error("exceptions", error)
+            items = ()
+        if not self.errors:
+            self.calendar = hours.Calendar(
+                weekly=tuple(weekly),
+                holiday_country=data.get("holiday_country", hours.DEFAULT_COUNTRY),
+                observe_holidays=bool(data.get("observe_holidays")),
+                exceptions=items,
+                zone=settings.TIME_ZONE,
+            )
+        return data
 
 
 class TokenForm(forms.Form):

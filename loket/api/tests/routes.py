@@ -60,6 +60,11 @@ INBOUND_BODY = {
     "text": "Wanneer komt de monteur?",
 }
 
+HOURS_BODY = {
+    "weekly": {"monday": [{"opens": "09:00", "closes": "17:00"}]},
+    "exceptions": [{"date": "2026-12-24", "label": "Kerstavond", "hours": []}],
+}
+
 ROUTES: list[Route] = [
     Route("GET", "/customers", params={"q": "Jolanda"}, outsider=OUTSIDER_LIST),
     Route("POST", "/customers", body={"name": "Nieuwe klant"}, outsider=OUTSIDER_OWN, ok=201),
@@ -119,4 +124,10 @@ ROUTES: list[Route] = [
     Route("GET", "/channel-accounts/{channel_account}", admin=True),
     Route("PATCH", "/channel-accounts/{channel_account}", body={"name": "Service"}, admin=True),
     Route("GET", "/channel-accounts/{account}/templates", params={"status": "APPROVED"}),
+    # The organisation's own opening hours: another organisation's token reads and sets its own.
+    Route("GET", "/business-hours", outsider=OUTSIDER_OWN, admin=True),
+    Route("PUT", "/business-hours", body=HOURS_BODY, outsider=OUTSIDER_OWN, admin=True),
+    Route("GET", "/business-hours/teams/{team}", admin=True),
+    Route("PUT", "/business-hours/teams/{team}", body=HOURS_BODY, admin=True),
+    Route("DELETE", "/business-hours/teams/{team}", admin=True),
 ]

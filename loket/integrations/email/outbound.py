@@ -138,7 +138,7 @@ def compose(message: Message) -> tuple[EmailMessage, Mailbox | None]:
     thread = thread_of(message)
     mailbox = thread.mailbox
     from_address = mailbox.address if mailbox else _address_of(settings.DEFAULT_FROM_EMAIL)
-    sender_name = (mailbox.sender_name if mailbox else "") or case.organization.name
+    from_email, reply_to = _sender(case, mailbox)
     message_id = message_id_for(message, from_address)
     with translation.override(case.customer.language or settings.LANGUAGE_CODE):
         subject = subject_for(case, automatic=message.automatic)
@@ -153,17 +153,30 @@ def compose(message: Message) -> tuple[EmailMessage, Mailbox | None]:
     if message.automatic:
         headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: machines must not answer this
         headers["X-Auto-Response-Suppress"] = "All"  # Exchange: no out-of-office reply to it
-    reply_to = [formataddr((sender_name, _plus_address(mailbox, case.number)))] if mailbox else []
     email = EmailMessage(
         subject=subject,
         body=body,
-        from_email=formataddr((sender_name, from_address)),
+        from_email=from_email,
         to=[formataddr((thread.to_name, thread.to)) if thread.to_name else thread.to],
         cc=thread.cc,
         reply_to=reply_to,
         headers=headers,
     )
     return email, mailbox
+
+
+def sender_of(case: Case) -> tuple[str, list[str]]:
+    """(From, Reply-To) of Loket's mail about ``case`` (a reply, the web chat's transcript): the
+    mailbox the customer wrote to, else the team's, else the organisation's first, else
+    DEFAULT_FROM_EMAIL; Reply-To the mailbox's address for the case, so an answer finds it."""
+    return _sender(case, _mailbox_for(case))
+
+
+def _sender(case: Case, mailbox: Mailbox | None) -> tuple[str, list[str]]:
+    from_address = mailbox.address if mailbox else _address_of(settings.DEFAULT_FROM_EMAIL)
+    sender_name = (mailbox.sender_name if mailbox else "") or case.organization.name
+    reply_to = [formataddr((sender_name, _plus_address(mailbox, case.number)))] if mailbox else []
+    return formataddr((sender_name, from_address)), reply_to
 
 
 def thread_of(message: Message) -> Thread:

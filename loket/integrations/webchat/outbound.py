@@ -12,12 +12,24 @@ from typing import TYPE_CHECKING
 from loket.integrations.base import ChannelAdapter, DeliveryError
 
 if TYPE_CHECKING:
-    from loket.cases.models import Message
+    from loket.cases.models import Case, Message
 
 
 class ChatAdapter(ChannelAdapter):
     channel = "chat"
     label = "Chat"
+
+    def reply_instead(self, case: Case) -> str:
+        """E-mail or SMS when the case's latest chat message was left for an answer that way."""
+        from loket.cases.models import Message as MessageModel
+
+        latest = (
+            MessageModel.objects.filter(case_id=case.pk, kind=MessageModel.Kind.INBOUND, channel="chat")
+            .order_by("-created_at", "-pk")
+            .values_list("left_message__reply_by", flat=True)
+            .first()
+        )
+        return latest or ""
 
     def send(self, message: Message) -> str:
         from loket.cases.models import Message as MessageModel

@@ -13,4 +13,7 @@ urlpatterns = [
     path("<str:key>/berichten/", views.messages, name="webchat_messages"),
     path("<str:key>/bijlagen/", views.upload, name="webchat_upload"),
     path("<str:key>/gelezen/", views.read, name="webchat_read"),
+    path("<str:key>/status/", views.status, name="webchat_status"),
+    path("<str:key>/bericht-achterlaten/", views.leave, name="webchat_leave"),
+    path("<str:key>/gesprek-mailen/", views.transcript, name="webchat_transcript"),
 ]

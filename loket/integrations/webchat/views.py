@@ -31,10 +31,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from loket.cases.receiving import IncomingAttachment
 from loket.integrations.channel_accounts import setting
-from loket.integrations.models import ChannelAccount
-from loket.integrations.webchat.actions import check_details, do_mark_read, do_receive_chat_message
+from loket.integrations.models import ChannelAccount, LeftMessage
+from loket.integrations.selectors import active_accounts
+from loket.integrations.webchat.actions import (
+    check_details,
+    check_left_message,
+    do_leave_message,
+    do_mark_read,
+    do_receive_chat_message,
+)
 from loket.integrations.webchat.conversation import visitor_messages
 from loket.integrations.webchat.live import joined
+from loket.integrations.webchat.status import ChatStatus, answer_text, chat_status, status_line
+from loket.integrations.webchat.transcript import NotSent, TooMany, check_send_transcript
 from loket.integrations.webchat.visitors import new_visitor, visitor_of
 
 logger = logging.getLogger(__name__)
@@ -78,26 +87,56 @@ def page(request: HttpRequest, key: str) -> HttpResponse:
     """The chat in its frame. Only the allowed websites may frame it (CSP frame-ancestors)."""
     account = _account(key)
     language = _language(request)
+    sms = _texts(account)
     with translation.override(language):
         greeting = setting(account, "greeting") or _("Hallo! Waarmee kunnen we u helpen?")
+        status = _status(account, sms)
         config = {
             "key": account.key,
             "language": language,
             "askDetails": bool(setting(account, "ask_details")),
             "maxBytes": settings.ATTACHMENT_MAX_BYTES,
+            "sms": sms,
+            "status": status,
+            "statusSeconds": STATUS_SECONDS,
             "urls": {
                 "visitor": reverse("webchat_visitor", args=[key]),
                 "messages": reverse("webchat_messages", args=[key]),
                 "upload": reverse("webchat_upload", args=[key]),
                 "read": reverse("webchat_read", args=[key]),
+                "status": reverse("webchat_status", args=[key]),
+                "leave": reverse("webchat_leave", args=[key]),
+                "transcript": reverse("webchat_transcript", args=[key]),
                 "socket": f"/ws/chat/{key}/",
             },
         }
-        context = {"account": account, "greeting": greeting, "config": config, "language": language}
+        context = {"account": account, "greeting": greeting, "config": config, "language": language, "sms": sms}
         response = render(request, "webchat/chat.html", context)
     origins = setting(account, "allowed_origins") or []
     response._csp_replace = {"frame-ancestors": origins or ["'none'"]}  # type: ignore[attr-defined]  # django-csp hook
     return response
+
+
+# How often an open frame asks whether the chat is live (also whenever it is shown again).
+STATUS_SECONDS = 30
+
+
+def _texts(account: ChannelAccount) -> bool:
+    """Whether the organisation can answer by SMS (it has an SMS number): only then does the
+    leave-a-message form ask for a mobile number."""
+    return active_accounts(account.organization_id, ChannelAccount.Kind.SMS).exists()
+
+
+def _status(account: ChannelAccount, sms: bool) -> dict[str, Any]:
+    """What the frame needs to choose between the live chat and the leave-a-message form."""
+    status = chat_status(account)
+    return {
+        "live": status.live,
+        "open": status.open,
+        "available": status.available,
+        "line": status_line(status),
+        "answer": answer_text(status, by="email_or_sms" if sms else "email"),
+    }
 
 
 def _json(data: Any, status: int = 200) -> JsonResponse:
@@ -130,7 +169,7 @@ def visitor(request: HttpRequest, key: str) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def messages(request: HttpRequest, key: str) -> JsonResponse:
     """GET: the conversation after ``?na=<id>`` (the polling fallback and the first load).
-    POST (JSON ``text``, ``client_id``, optionally ``name`` and ``email``): the visitor writes."""
+    POST (JSON ``text``, ``client_id``, optionally ``name``, ``email`` and ``phone``): the visitor writes."""
     account = _account(key)
     visitor_id = _visitor(request, account)
     if visitor_id is None:
@@ -147,7 +186,7 @@ def messages(request: HttpRequest, key: str) -> JsonResponse:
         if not isinstance(body, dict):
             return _error(_("Het bericht kon niet worden gelezen."), 400)
         try:
-            details = check_details(str(body.get("name") or ""), str(body.get("email") or ""))
+            details = check_details(*(str(body.get(name) or "") for name in ("name", "email", "phone")))
         except ValidationError as error:
             return _error(" ".join(error.messages), 400)
         return _receive(
@@ -206,3 +245,87 @@ def read(request: HttpRequest, key: str) -> JsonResponse:
     except (ValueError, TypeError, AttributeError):
         return _error(_("Het bericht kon niet worden gelezen."), 400)
     return _json({"marked": do_mark_read(account, visitor_id, up_to)})
+
+
+@require_GET
+def status(request: HttpRequest, key: str) -> JsonResponse:
+    """Whether the chat is live now (open and someone available), and the texts to show when
+    it is not. Public: it tells nothing a visitor of the website could not see in the frame."""
+    account = _account(key)
+    with translation.override(_language(request)):
+        return _json(_status(account, _texts(account)))
+
+
+@csrf_exempt
+@require_POST
+def leave(request: HttpRequest, key: str) -> JsonResponse:
+    """The leave-a-message form (JSON ``name``, ``email``, ``phone``, ``text``, ``client_id``):
+    the question becomes a case answered by e-mail or SMS. Errors name their fields."""
+    account = _account(key)
+    visitor_id = _visitor(request, account)
+    if visitor_id is None:
+        return _error(_("Dit gesprek is niet (meer) geldig. Laad de pagina opnieuw."), 403)
+    with translation.override(_language(request)):
+        body = _body(request)
+        if body is None:
+            return _error(_("Het bericht kon niet worden gelezen."), 400)
+        sms = _texts(account)
+        try:
+            details, text = check_left_message(
+                *(str(body.get(name) or "") for name in ("name", "email", "phone", "text")), sms=sms
+            )
+        except ValidationError as error:
+            return _json({"error": " ".join(error.messages), "fields": _fields(error)}, status=400)
+        state: ChatStatus = chat_status(account)
+        reason = LeftMessage.Reason.UNAVAILABLE if state.open else LeftMessage.Reason.CLOSED
+        try:
+            stored = do_leave_message(
+                account,
+                visitor_id,
+                client_id=str(body.get("client_id") or ""),
+                text=text,
+                details=details,
+                reason=reason,
+            )
+        except ValidationError as error:
+            return _error(" ".join(error.messages), 400)
+        joined(account, visitor_id, stored.case_id)
+        by = "email" if details.email else "sms"  # the channel the answer goes out on
+        return _json({"id": stored.pk, "answer": answer_text(state, by=by)}, status=201)
+
+
+@csrf_exempt
+@require_POST
+def transcript(request: HttpRequest, key: str) -> JsonResponse:
+    """E-mail the visitor's conversation (JSON ``email``) to them."""
+    account = _account(key)
+    visitor_id = _visitor(request, account)
+    if visitor_id is None:
+        return _error(_("Dit gesprek is niet (meer) geldig. Laad de pagina opnieuw."), 403)
+    with translation.override(_language(request)):
+        body = _body(request)
+        if body is None:
+            return _error(_("Het bericht kon niet worden gelezen."), 400)
+        try:
+            sent_to = check_send_transcript(account, visitor_id, str(body.get("email") or ""))
+        except ValidationError as error:
+            return _json({"error": " ".join(error.messages), "fields": _fields(error)}, status=400)
+        except TooMany:
+            return _error(_("U hebt dit gesprek al een paar keer laten mailen; probeer het over een uur opnieuw."), 429)
+        except NotSent:
+            return _error(_("Het mailen is niet gelukt. Probeer het later opnieuw."), 502)
+        return _json({"sent_to": sent_to, "message": _("Het gesprek is gemaild naar %(email)s.") % {"email": sent_to}})
+
+
+def _body(request: HttpRequest) -> dict[str, Any] | None:
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _fields(error: ValidationError) -> dict[str, str]:
+    if not hasattr(error, "error_dict"):
+        return {}
+    return {name: " ".join(messages) for name, messages in error.message_dict.items()}

@@ -53,6 +53,7 @@ def test_desk_pages_are_csp_clean(owner_client, owner, case, inbound_case, custo
         reverse("web:customer_merge_search", args=[customer.pk]) + "?q=piet",
         reverse("web:admin_members"),
         reverse("web:admin_teams"),
+        reverse("web:admin_business_hours"),
         reverse("web:admin_tokens"),
         reverse("web:admin_webhooks"),
         reverse("password_change"),

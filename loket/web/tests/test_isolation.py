@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLPattern, reverse
 
 from loket.accounts.actions import do_create_token
-from loket.accounts.models import Membership
+from loket.accounts.models import BusinessHours, Membership
 from loket.cases.models import Case, Message
 from loket.cases.receiving import InboundMessage, IncomingAttachment, do_receive_message
 from loket.customers.actions import do_create_customer
@@ -88,6 +88,9 @@ ROUTES = [
     ("web:admin_member_role", ["membership"], "post", {"role": "viewer"}),
     ("web:admin_member_active", ["membership"], "post", {}),
     ("web:admin_team", ["team"], "get", None),
+    ("web:admin_team_business_hours", ["team"], "get", None),
+    ("web:admin_team_business_hours", ["team"], "post", {"monday": "00:00-24:00", "holiday_country": "NL"}),
+    ("web:admin_team_business_hours", ["team"], "post", {"form": "remove"}),
     ("web:admin_token_revoke", ["token"], "post", {}),
     ("web:admin_webhook", ["endpoint"], "get", None),
     ("web:admin_webhook_delete", ["endpoint"], "post", {}),
@@ -149,6 +152,7 @@ def test_outsider_requests_change_nothing(outsider_client, objects):
     assert objects["mailbox"].is_active
     assert objects["mailbox"].address == "service@crm.woonwinkel.nl"
     assert not ImapAccount.objects.exists()
+    assert not BusinessHours.objects.exists()
     objects["quarantined"].refresh_from_db()
     assert objects["quarantined"].status == "failed"
     account = ChannelAccount.objects.get(pk=objects["account"].pk)
@@ -162,6 +166,7 @@ def test_outsider_inbox_and_lists_show_nothing_of_the_other_organisation(outside
         "web:customers",
         "web:admin_members",
         "web:admin_teams",
+        "web:admin_business_hours",
         "web:admin_tokens",
         "web:admin_webhooks",
         "web:admin_channel_accounts",

@@ -1,4 +1,5 @@
-"""Admin pages (role admin only): members, teams, API tokens, webhooks, mailboxes, channels.
+"""Admin pages (role admin only): members, teams, opening hours, API tokens, webhooks, mailboxes,
+channels.
 
 Secrets (API tokens, webhook signing keys) are shown once, in the response to the POST that
 made them, and never again.
@@ -15,26 +16,31 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from loket.accounts import hours
 from loket.accounts.actions import (
     check_add_member,
     check_change_role,
     check_create_member,
     check_create_team,
     check_create_token,
+    check_remove_business_hours,
     check_revoke_token,
+    check_set_business_hours,
     check_set_member_active,
     check_set_team_members,
 )
-from loket.accounts.models import Role
+from loket.accounts.models import BusinessHours, Role, Team
 from loket.accounts.selectors import (
     access_membership,
     access_team,
     access_token,
+    business_hours_row,
+    calendar_of,
     list_member_choices,
     list_members,
     list_teams,
@@ -73,6 +79,7 @@ from loket.web.access import DeskRequest, admin_required
 from loket.web.forms import (
     ActiveForm,
     AddMemberForm,
+    BusinessHoursForm,
     ChannelAccountForm,
     CreateMemberForm,
     ImapForm,
@@ -194,6 +201,58 @@ def team_detail(request: DeskRequest, team_id: int) -> HttpResponse:
             messages.success(request, _("Leden van %(name)s opgeslagen.") % {"name": team.name})
             return redirect("web:admin_teams")
     return render(request, "web/admin/team.html", {"team": team, "form": form}, status=400 if form.errors else 200)
+
+
+# --- Opening hours ------------------------------------------------------------------------------
+
+
+@admin_required
+def business_hours(request: DeskRequest) -> HttpResponse:
+    """The organisation's opening hours (the chat widgets', and every team's without its own)."""
+    return _business_hours_page(request, None)
+
+
+@admin_required
+def team_business_hours(request: DeskRequest, team_id: int) -> HttpResponse:
+    """One team's own opening hours, or (posting ``form=remove``) back to the organisation's."""
+    team = access_team(request.organization, team_id)
+    if request.method == "POST" and request.POST.get("form") == "remove":
+        check_remove_business_hours(request.membership, team)
+        messages.success(request, _("%(name)s volgt weer de openingstijden van de organisatie.") % {"name": team.name})
+        return redirect("web:admin_business_hours")
+    return _business_hours_page(request, team)
+
+
+def _business_hours_page(request: DeskRequest, team: Team | None) -> HttpResponse:
+    row = business_hours_row(request.organization, team)
+    organization_row = business_hours_row(request.organization) if team is not None else row
+    # Start from what applies now: the row itself, else (a team) the organisation's, else office hours.
+    start = calendar_of(row or organization_row) if (row or organization_row) else hours.OFFICE_HOURS
+    form = BusinessHoursForm(request.POST or None, calendar=start)
+    if request.method == "POST" and form.is_valid() and form.calendar is not None:
+        check_set_business_hours(request.membership, form.calendar, team=team)
+        messages.success(request, _("Openingstijden opgeslagen."))
+        return redirect(request.path)
+    applies = calendar_of(row or organization_row)
+    now = timezone.now()
+    language = (translation.get_language() or "nl")[:2]
+    context = {
+        "form": form,
+        "team": team,
+        "row": row,
+        "organization_row": organization_row,
+        "open_now": hours.is_open(applies, now),
+        "next_opening": hours.next_opening(applies, now),
+        # The holidays of the hours in the form (office hours for an organisation without hours yet).
+        "holidays": hours.upcoming_holidays(start, timezone.localdate(now), language=language),
+        "teams": _teams_with_own_hours(request),
+    }
+    return render(request, "web/admin/business_hours.html", context, status=400 if form.errors else 200)
+
+
+def _teams_with_own_hours(request: DeskRequest) -> list[tuple[Team, bool]]:
+    own = set(BusinessHours.objects.for_org(request.organization).values_list("team_id", flat=True))
+    return [(team, team.pk in own) for team in list_teams(request.organization)]
 
 
 # --- API tokens ---------------------------------------------------------------------------------

@@ -23,3 +23,54 @@ def widget(org, team):
 def visitor(widget):
     """(visitor id, token)."""
     return new_visitor(widget)
+
+
+@pytest.fixture
+def customer_server(settings):
+    """The visitor's mail server: a real SMTP server on loopback that Loket's mail goes to."""
+    from aiosmtpd.controller import Controller
+
+    from loket.integrations.email.tests.test_outbound import CustomerMailServer
+    from loket.integrations.email.tests.test_smtp import free_port
+
+    handler = CustomerMailServer()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(org, team):
+    from loket.integrations.models import Mailbox
+
+    return Mailbox.objects.create(
+        organization=org, address="service@woonwinkel.example", team=team, sender_name="Woonwinkel Klantenservice"
+    )
+
+
+@pytest.fixture
+def sms_number(org, team, http_calls):
+    """The organisation texts: an SMS number (Twilio, faked at the HTTP seam, answering 201)."""
+    import httpx
+
+    from loket.integrations.sms.tests.provider import ACCOUNT_SID, AUTH_TOKEN, NUMBER
+
+    requests, responder = http_calls
+    responder.reply = lambda request: httpx.Response(201, json={"sid": "SM" + "1" * 32, "status": "queued"})
+    account = ChannelAccount(
+        organization=org,
+        kind="sms",
+        name="Sms",
+        external_id=NUMBER,
+        team=team,
+        settings={"account_sid": ACCOUNT_SID, "messaging_service_sid": ""},
+    )
+    account.set_secrets(auth_token=AUTH_TOKEN)
+    account.save()
+    return requests

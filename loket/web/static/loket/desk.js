@@ -169,6 +169,7 @@
     function open() {
       document.body.dataset.live = everOpen ? "reconnecting" : "connecting";
       var socket = new WebSocket(url);
+      var heartbeat = null;
       socket.addEventListener("open", function () {
         document.body.dataset.live = "connected";
         if (everOpen) {
@@ -176,6 +177,13 @@
         }
         everOpen = true;
         delay = 1000;
+        // While the socket lives its agent counts as available for the chat (live/presence.py:
+        // a mark that expires unless renewed; every 30 s here, it lasts 90 s).
+        heartbeat = window.setInterval(function () {
+          if (socket.readyState === WebSocket.OPEN) {
+            socket.send(JSON.stringify({ type: "heartbeat" }));
+          }
+        }, 30000);
       });
       socket.addEventListener("message", function (event) {
         var message;
@@ -187,6 +195,7 @@
         onEvent(message);
       });
       socket.addEventListener("close", function (event) {
+        window.clearInterval(heartbeat);
         // 4401: logged out, 4403: no access to this case or organisation: do not hammer the server.
         if (event.code === 4401 || event.code === 4403) {
           document.body.dataset.live = "refused";

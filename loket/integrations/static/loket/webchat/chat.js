@@ -4,6 +4,11 @@
 // receiving is a WebSocket that pushes the conversation as it grows, and, while the socket is
 // down, a poll every few seconds. Each message the visitor writes has its own id, so a message
 // sent twice after a dropped connection is stored once.
+//
+// Live or not: the page says whether the chat is live (open and someone available), and the
+// frame asks again (GET status/) every config.statusSeconds and whenever it is shown. When it
+// is not live, a new visitor gets the leave-a-message form instead of the chat; when an agent
+// becomes available the form gives way to the chat, taking along what was typed in it.
 (() => {
   "use strict";
   const config = JSON.parse(document.getElementById("chat-config").textContent);
@@ -17,6 +22,13 @@
   const details = root.querySelector("[data-details]");
   const typingLine = root.querySelector("[data-typing]");
   const statusLine = root.querySelector("[data-status]");
+  const offline = root.querySelector("[data-offline]");
+  const leaveForm = offline.querySelector("[data-leave]");
+  const leftPanel = offline.querySelector("[data-left]");
+  const foot = root.querySelector("[data-foot]");
+  const transcriptOpen = foot.querySelector("[data-transcript-open]");
+  const transcriptForm = foot.querySelector("[data-transcript]");
+  const transcriptResult = foot.querySelector("[data-transcript-result]");
   const strings = {};
   for (const item of document.querySelector("template[data-strings]").content.querySelectorAll("[data-key]")) {
     strings[item.dataset.key] = item.textContent;
@@ -24,7 +36,11 @@
 
   const POLL_MS = 3000;
   const storageKey = `loket-chat:${config.key}`;
+  const emailKey = `${storageKey}:email`;
   let token = readToken();
+  let mode = null; // "live": the chat; "offline": the leave-a-message form
+  let line = config.status.line; // the header's line while connected
+  let left = false; // a message was left: the thanks stay
   let lastId = 0;
   let socket = null;
   let socketOpen = false;
@@ -50,6 +66,25 @@
       localStorage.setItem(storageKey, value);
     } catch {
       /* see readToken */
+    }
+  }
+
+  // The address the visitor gave (pre-chat or leave-a-message form), to offer for the transcript.
+  // Kept in this browser only: the server never sends a visitor's address back.
+  function keepEmail(value) {
+    if (!value) return;
+    try {
+      localStorage.setItem(emailKey, value);
+    } catch {
+      /* see readToken */
+    }
+  }
+
+  function knownEmail() {
+    try {
+      return localStorage.getItem(emailKey) || "";
+    } catch {
+      return "";
     }
   }
 
@@ -129,6 +164,10 @@
     }
     if (items.length) log.scrollTop = log.scrollHeight;
     if (agentSeen) seen(agentSeen);
+    if (lastId) {
+      foot.hidden = false;
+      log.hidden = false;
+    }
   }
 
   // The agent's replies count as read once the visitor has the chat open in view.
@@ -160,7 +199,8 @@
     if (event.data.loketChat === "shown") {
       inView = true;
       caughtUp();
-      textarea.focus();
+      checkStatus();
+      if (mode === "live") textarea.focus();
     }
     if (event.data.loketChat === "hidden") inView = false;
   });
@@ -177,7 +217,7 @@
       socketOpen = true;
       reconnectDelay = 1000;
       stopPolling();
-      statusLine.textContent = strings.online;
+      statusLine.textContent = line;
       socket.send(JSON.stringify({ type: "since", id: lastId }));
     });
     socket.addEventListener("message", (event) => {
@@ -274,7 +314,8 @@
   function detailsOnce() {
     if (details.hidden) return {};
     const form = new FormData(details);
-    return { name: form.get("name") || "", email: form.get("email") || "" };
+    keepEmail(form.get("email"));
+    return { name: form.get("name") || "", email: form.get("email") || "", phone: form.get("phone") || "" };
   }
 
   function send(text) {
@@ -345,19 +386,182 @@
     attempt();
   });
 
+  // --- Live or not -----------------------------------------------------------------------------
+  function applyStatus(status) {
+    line = status.line;
+    statusLine.textContent = status.line;
+    offline.querySelector("[data-answer]").textContent = status.answer;
+    if (status.live) {
+      if (mode !== "live" && !left) showLive();
+    } else if (mode === null || (mode === "live" && !lastId && !textarea.value.trim() && !pending.size)) {
+      // A visitor already chatting keeps the chat: the agent's answer still reaches them here.
+      showOffline();
+    }
+  }
+
+  function showLive() {
+    if (mode === "offline") {
+      // Take along what was typed in the form, so nothing is typed twice.
+      const form = new FormData(leaveForm);
+      for (const name of ["name", "email", "phone"]) {
+        const field = details.querySelector(`[name=${name}]`);
+        if (field && !field.value) field.value = form.get(name) || "";
+      }
+      if (!textarea.value) textarea.value = form.get("text") || "";
+    }
+    mode = "live";
+    root.classList.remove("chat--offline");
+    offline.hidden = true;
+    composer.hidden = false;
+    log.hidden = false;
+    details.hidden = !(config.askDetails && lastId === 0);
+  }
+
+  function showOffline() {
+    mode = "offline";
+    root.classList.add("chat--offline");
+    offline.hidden = false;
+    composer.hidden = true;
+    details.hidden = true;
+    typingLine.hidden = true;
+    log.hidden = lastId === 0; // a new visitor needs no empty chat above the form
+    const email = leaveForm.querySelector("[name=email]");
+    if (!email.value) email.value = knownEmail();
+  }
+
+  async function checkStatus() {
+    if (document.visibilityState !== "visible" || !inView) return;
+    try {
+      const response = await fetch(url(config.urls.status), { credentials: "omit" });
+      if (response.ok) applyStatus(await response.json());
+    } catch {
+      /* offline: the next check tries again */
+    }
+  }
+
+  function fieldErrors(form, fields = {}) {
+    for (const hint of form.querySelectorAll("[data-field-error]")) {
+      const message = fields[hint.dataset.fieldError] || "";
+      hint.textContent = message;
+      hint.hidden = !message;
+      const input = form.querySelector(`[name=${hint.dataset.fieldError}]`);
+      if (input) input.toggleAttribute("aria-invalid", Boolean(message));
+    }
+  }
+
+  // --- Leaving a message -------------------------------------------------------------------------
+  let leaveId = null; // one id per message, also when it is sent again after an error
+
+  leaveForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = leaveForm.querySelector("button[type=submit]");
+    const errorLine = leaveForm.querySelector("[data-leave-error]");
+    const form = new FormData(leaveForm);
+    const body = Object.fromEntries(["name", "email", "phone", "text"].map((name) => [name, form.get(name) || ""]));
+    leaveId = leaveId || clientId();
+    button.disabled = true;
+    errorLine.hidden = true;
+    try {
+      await ensureToken();
+      const response = await fetch(url(config.urls.leave), {
+        method: "POST",
+        credentials: "omit",
+        headers: headers({ "Content-Type": "application/json" }),
+        body: JSON.stringify({ ...body, client_id: leaveId }),
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        fieldErrors(leaveForm, answer.fields || {});
+        if (!answer.fields) {
+          errorLine.textContent = answer.error || strings.leaveFailed;
+          errorLine.hidden = false;
+        }
+        return;
+      }
+      fieldErrors(leaveForm);
+      keepEmail(body.email);
+      left = true;
+      leaveId = null;
+      leaveForm.hidden = true;
+      leftPanel.querySelector("[data-left-answer]").textContent = answer.answer || "";
+      leftPanel.hidden = false;
+      connect();
+      poll();
+    } catch {
+      errorLine.textContent = strings.leaveFailed;
+      errorLine.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  // --- The transcript by e-mail --------------------------------------------------------------------
+  function showTranscriptForm(open) {
+    transcriptForm.hidden = !open;
+    transcriptOpen.hidden = open;
+    transcriptOpen.setAttribute("aria-expanded", String(open));
+    if (open) {
+      const email = transcriptForm.querySelector("[name=email]");
+      if (!email.value) {
+        const given = details.querySelector("[name=email]").value || leaveForm.querySelector("[name=email]").value;
+        email.value = given || knownEmail();
+      }
+      email.focus();
+    }
+  }
+
+  transcriptOpen.addEventListener("click", () => {
+    transcriptResult.hidden = true;
+    showTranscriptForm(true);
+  });
+  transcriptForm.querySelector("[data-transcript-cancel]").addEventListener("click", () => showTranscriptForm(false));
+
+  transcriptForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const email = transcriptForm.querySelector("[name=email]").value;
+    const button = transcriptForm.querySelector("button[type=submit]");
+    button.disabled = true;
+    let message;
+    let done = false;
+    try {
+      const response = await fetch(url(config.urls.transcript), {
+        method: "POST",
+        credentials: "omit",
+        headers: headers({ "Content-Type": "application/json" }),
+        body: JSON.stringify({ email }),
+      });
+      const answer = await response.json().catch(() => ({}));
+      done = response.ok;
+      message = response.ok ? answer.message : answer.error || strings.mailFailed;
+    } catch {
+      message = strings.mailFailed;
+    } finally {
+      button.disabled = false;
+    }
+    transcriptResult.textContent = message;
+    transcriptResult.classList.toggle("chat__error", !done);
+    transcriptResult.hidden = false;
+    if (done) {
+      keepEmail(email);
+      showTranscriptForm(false);
+    }
+  });
+
   root.querySelector("[data-close]").addEventListener("click", () => {
     window.parent.postMessage({ loketChat: "close" }, "*");
   });
 
   // --- Start: a returning visitor sees their conversation; a new one may give details --------
   async function start() {
+    applyStatus(config.status);
     if (token) {
       const response = await fetch(url(config.urls.messages, { na: 0 }), { credentials: "omit", headers: headers() });
       if (response.status === 403) keepToken("");
       else if (response.ok) show((await response.json()).items);
     }
-    details.hidden = !(config.askDetails && lastId === 0);
+    if (mode === "live") details.hidden = !(config.askDetails && lastId === 0);
     connect();
   }
+  setInterval(checkStatus, config.statusSeconds * 1000);
   start().catch(() => startPolling());
 })();
