@@ -182,3 +182,23 @@ def browser():
 
     with chromium() as browser:
         yield browser
+
+
+@pytest.fixture
+def customer_server(settings):
+    """The customer's mail server: a real SMTP server on loopback (aiosmtpd) that Loket's outgoing
+    mail goes to; ``.received`` holds the messages, ``.envelopes`` their senders and recipients."""
+    from aiosmtpd.controller import Controller
+
+    from loket.integrations.email.tests.test_outbound import CustomerMailServer
+    from loket.integrations.email.tests.test_smtp import free_port
+
+    handler = CustomerMailServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield handler
+    controller.stop()

@@ -26,26 +26,6 @@ def visitor(widget):
 
 
 @pytest.fixture
-def customer_server(settings):
-    """The visitor's mail server: a real SMTP server on loopback that Loket's mail goes to."""
-    from aiosmtpd.controller import Controller
-
-    from loket.integrations.email.tests.test_outbound import CustomerMailServer
-    from loket.integrations.email.tests.test_smtp import free_port
-
-    handler = CustomerMailServer()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield handler
-    controller.stop()
-
-
-@pytest.fixture
 def mailbox(org, team):
     from loket.integrations.models import Mailbox
 
