@@ -16,6 +16,11 @@ INGEST_MODES = (
     ("api_ingest_batch", f"batch: POST /batches, {BATCH_SIZE} messages each"),
 )
 NEW_SHARE = 0.3
+REDELIVERY_SHARE = 0.1  # webhook posts that repeat an earlier one, as providers redeliver
+WEBHOOKS = (
+    ("whatsapp_ingest", "WhatsApp: POST /inbound/whatsapp/<key>/"),
+    ("sms_ingest", "SMS (Twilio): POST /inbound/sms/<key>/"),
+)
 TARGETS = {
     "ingest_msgs_per_s": 1000,
     "ingest_share_of_raw": 0.30,
@@ -23,6 +28,12 @@ TARGETS = {
     "page_queries": 12,
     "email_msgs_per_s": 200,
     "email_memory_growth": 1.2,
+    # issue 5, Performance: webhook ingest, and webhook → the agent's open WebSocket
+    "webhook_msgs_per_s": 1000,
+    "webhook_ack_p99_ms": 50,
+    "live_p99_ms": 300,
+    # issue 5, part 6 (Live): the agent's reply reaches the web chat visitor within a second
+    "chat_reply_p99_ms": 1000,
 }
 
 
@@ -224,6 +235,8 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         )
         ratios["email_e2e_share_of_parse_only"] = ratio(e2e, baseline.get("msgs_per_s"))
 
+    lines += channels(result, ratios)
+
     # 2. pages
     out("")
     out(
@@ -401,6 +414,115 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             )
         out("   * not the same path: Loket's generic API ingest beside the peer's e-mail (MIME) ingest.")
     return "\n".join(lines), ratios
+
+
+def channels(result: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
+    """1c: the webhooks beside the generic inbound path (async) and the raw INSERTs of the same
+    run, and the live probe; the issue's targets with their verdicts."""
+    webhooks = {key: result[key] for key, _label in WEBHOOKS if key in result}
+    live = result.get("live_delivery")
+    if not webhooks and not live and "http_floor" not in result:
+        return []
+    lines = [
+        "",
+        f"1c. Messaging channels: webhooks under the load of 1. ({CONCURRENCY} connections, "
+        f"{int(NEW_SHARE * 100)} % new senders, {int(REDELIVERY_SHARE * 100)} % of the posts redeliveries)",
+    ]
+    out = lines.append
+    generic = result.get("api_ingest_async", {})
+    generic_rate = generic.get("timed", {}).get("per_s") if "error" not in generic else None
+    raw2 = result.get("raw_insert_ceiling", {}).get("single_row_autocommit_2_processes", {}).get("rows_per_s")
+    out(
+        f"   {'path (signed, one message per post)':<44} {'msg/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'e2e msg/s':>9} "
+        f"{'drain s':>7} {'CPU ms/msg':>10} {'÷ generic':>9} {'÷ raw':>6}  check"
+    )
+    rates, p99s = {}, {}
+    for key, label in WEBHOOKS:
+        ingest = webhooks.get(key)
+        if ingest is None:
+            continue
+        if "error" in ingest:
+            out(f"   {label:<44} ERROR: {ingest['error'][-300:]}")
+            continue
+        timed, v = ingest["timed"], ingest["verify"]
+        drained = v.get("deliveries", {})
+        rates[key], p99s[key] = timed["per_s"], timed["p99_ms"]
+        ratios[f"{key}_msgs_per_s"] = timed["per_s"]
+        ratios[f"{key}_p99_ms"] = timed["p99_ms"]
+        ratios[f"{key}_vs_generic_async"] = ratio(timed["per_s"], generic_rate)
+        ratios[f"{key}_vs_raw_2_processes"] = ratio(timed["per_s"], raw2)
+        check = "OK" if v["ok"] else "MISMATCH"
+        check += f", {v['messages']:,} msgs for {ingest['accepted']:,} accepted, {v['customers']:,} customers"
+        check += f"; {ingest['redeliveries_answered']:,} redeliveries answered"
+        out(
+            f"   {label:<44} {num(timed['per_s']):>8} {num(timed['p50_ms']):>7} {num(timed['p99_ms']):>7} "
+            f"{num(drained.get('end_to_end_per_s')):>9} {num(drained.get('drain_seconds')):>7} "
+            f"{num(ingest.get('server_cpu_ms_per_message'), 2):>10} "
+            f"{times(ratio(timed['per_s'], generic_rate)):>9} {pct(ratio(timed['per_s'], raw2)):>6}  {check}"
+        )
+    if generic_rate is not None:
+        timed = generic["timed"]
+        out(
+            f"   {'generic: POST /api/v1/inbound/messages, async':<44} {num(generic_rate):>8} "
+            f"{num(timed['p50_ms']):>7} {num(timed['p99_ms']):>7} "
+            f"{num(generic['verify'].get('deliveries', {}).get('end_to_end_per_s')):>9} "
+            f"{num(generic['verify'].get('deliveries', {}).get('drain_seconds')):>7} "
+            f"{num(generic.get('server_cpu_ms_per_message'), 2):>10} {times(1.0):>9} "
+            f"{pct(ratio(generic_rate, raw2)):>6}  (the same run, section 1)"
+        )
+    floor = result.get("http_floor", {})
+    if floor and "error" not in floor:
+        timed = floor["timed"]
+        ratios["http_floor_requests_per_s"] = timed["per_s"]
+        out(
+            f"   {'floor: GET /bench/bare/ (does nothing)':<44} {num(timed['per_s']):>8} "
+            f"{num(timed['p50_ms']):>7} {num(timed['p99_ms']):>7} {'':>9} {'':>7} "
+            f"{num(floor.get('server_cpu_ms_per_request'), 2):>10} {times(ratio(timed['per_s'], generic_rate)):>9} "
+            f"{pct(ratio(timed['per_s'], raw2)):>6}  requests/s: uvicorn and Django's middleware alone"
+        )
+    elif floor:
+        out(f"   floor ERROR: {floor['error'][-300:]}")
+    if raw2:
+        out(f"   {'raw INSERT, 1 row per commit, 2 processes':<44} {num(raw2):>8} rows/s (the same run)")
+    if rates:
+        slowest = min(rates.values())
+        worst_p99 = max(p99s.values())
+        out(
+            f"   targets (issue 5): ≥ {TARGETS['webhook_msgs_per_s']:,} msg/s: "
+            f"{verdict(slowest >= TARGETS['webhook_msgs_per_s'])}; "
+            f"p99 to the 200 < {TARGETS['webhook_ack_p99_ms']} ms: {verdict(worst_p99 < TARGETS['webhook_ack_p99_ms'])}"
+            f" (slowest channel {num(slowest)} msg/s, worst p99 {num(worst_p99)} ms)"
+        )
+    if live and "error" in live:
+        out(f"   live ERROR: {live['error'][-300:]}")
+    elif live:
+        interval = result.get("params", {}).get("inbound_interval") or 0.2  # inbound_worker's default
+        out(
+            f"   live, {live['samples']} samples each, one at a time {live['gap_s'][0]}-{live['gap_s'][1]} s apart "
+            f"({live.get('channel_layer')}; 2 inbound workers polling every {interval} s when idle; "
+            f"machine busy {pct(live.get('machine_busy_share'))}):"
+        )
+        for key, label, call, target in (
+            ("whatsapp_to_agent", "WhatsApp webhook → agent's case view", "webhook 200", "live_p99_ms"),
+            ("reply_to_visitor", "agent's reply (API) → chat visitor", "API 201", "chat_reply_p99_ms"),
+        ):
+            probe = live[key]
+            lat, http = probe["latency"], probe["http"]
+            ratios[f"{key}_p99_ms"] = lat["p99_ms"]
+            ok = None if lat["p99_ms"] is None else (lat["p99_ms"] < TARGETS[target] and probe["missed"] == 0)
+            out(
+                f"     {label:<38} p50 {num(lat['p50_ms']):>6} ms  p95 {num(lat['p95_ms']):>6}  "
+                f"p99 {num(lat['p99_ms']):>6}  max {num(lat['max_ms']):>7}; {call}: p50 {num(http['p50_ms'])}, "
+                f"p99 {num(http['p99_ms'])}; missed {probe['missed']}  "
+                f"(target p99 < {TARGETS[target]:,} ms: {verdict(ok)})"
+            )
+            wait = probe.get("worker_wait")
+            if wait:
+                out(
+                    f"       of which stored → claimed by an inbound worker: p50 {num(wait['p50_ms'])} ms, "
+                    f"p95 {num(wait['p95_ms'])}, p99 {num(wait['p99_ms'])}"
+                )
+    return lines
 
 
 # --- main --------------------------------------------------------------------------------------

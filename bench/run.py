@@ -1,18 +1,25 @@
 """`make bench`: Loket's figures, each with a baseline measured in the same run, and the peer.
 
-    .venv/bin/python bench/run.py [--quick] [--db postgres|sqlite] [--skip-peer] [--cases N]
+    .venv/bin/python bench/run.py [--quick] [--db postgres|sqlite] [--skip-peer] [--cases N] [--only PHASES]
 
 1. Inbound API ingest: uvicorn with 2 workers on a fresh database, a load generator in its own
    process (bench/loadgen.py), then a check that the database holds exactly the accepted
    messages and that redelivering them creates nothing. Baseline: raw INSERTs into a table
    shaped like cases_message on the same database (bench/raw_insert.py).
+1c. Messaging channels (``--only channels``): the WhatsApp and Twilio SMS webhooks under the same
+   load and server set-up as 1., with signed real-shaped bodies and a share of redeliveries, and the
+   same database check; beside the generic inbound path (async), the raw INSERTs and the floor (the
+   same server answering a view that does nothing, bench/urls.py) of the same run.
+   Then the live probe (bench/live_probe.py): a WhatsApp message to an agent's open case view, and
+   an agent's reply to a chat visitor's socket, timed at the WebSocket.
 2. Inbox and case view at 1k, 10k and 100k cases (``manage.py seed_load`` tops the database
    up between measurements). Baseline: a bare view behind the same middleware (bench/urls.py).
 3. The peer, django-helpdesk (../shared/peers/django-helpdesk/run.sh), on the same database
    kind, and Loket ÷ peer for the comparable figures.
 
-Everything runs on loopback; databases are created fresh (PostgreSQL: ``loket_bench_*`` at
-127.0.0.1:5432 as postgres, dropped at the end; SQLite: files in a temp dir outside the repo).
+Everything runs on loopback; databases are created fresh (PostgreSQL: ``loket_bench_*``, or
+``$BENCH_PG_PREFIX_*``, at 127.0.0.1:5432 as postgres, dropped at the end; SQLite: files in a
+temp dir outside the repo).
 Progress goes to stderr, the table to stdout, the whole result to bench/results/<date>-<db>.json.
 """
 
@@ -39,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.report import BATCH_SIZE, CONCURRENCY, NEW_SHARE, TARGETS, label_of, report
+from bench.report import BATCH_SIZE, CONCURRENCY, NEW_SHARE, REDELIVERY_SHARE, TARGETS, label_of, report
 
 DRAIN_MAX_S = 600  # how long the check waits for the inbound workers to drain the backlog
 SMTP_CONNECTIONS = 4  # concurrent SMTP sessions delivering the e-mail corpus
@@ -48,7 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PEER = Path(os.environ.get("BENCH_PEER", ROOT.parent / "shared" / "peers" / "django-helpdesk" / "run.sh"))
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-PG_PREFIX = "loket_bench"
+# Another prefix (BENCH_PG_PREFIX) keeps two runs on one PostgreSQL out of each other's databases.
+PG_PREFIX = os.environ.get("BENCH_PG_PREFIX", "loket_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 FULL = {
@@ -64,6 +72,9 @@ FULL = {
     "raw_rows": 10_000,
     "raw_max_s": 10,
     "email_messages": 5_000,
+    "webhook_messages": 20_000,
+    "webhook_max_s": 60,
+    "live_samples": 200,
 }
 QUICK = {
     "ingest_messages": 1_500,
@@ -78,7 +89,24 @@ QUICK = {
     "raw_rows": 2_000,
     "raw_max_s": 4,
     "email_messages": 600,
+    "webhook_messages": 1_500,
+    "webhook_max_s": 30,
+    "live_samples": 40,
 }
+# ``--only <section>`` runs these phases: the channels' figures beside the generic inbound path
+# (stored, then answered: the async mode) and the raw INSERT baseline of the same run.
+SECTIONS = {
+    "channels": (
+        "raw_insert_ceiling",
+        "api_ingest_async",
+        "http_floor",
+        "whatsapp_ingest",
+        "sms_ingest",
+        "live_delivery",
+    ),
+}
+# The webhooks' message ids start like the providers' (the database check finds them by prefix).
+WEBHOOK_ID_PREFIX = {"whatsapp": "wamid.load-whatsapp", "sms": "SMload-sms"}
 
 
 def log(msg: str) -> None:
@@ -152,6 +180,7 @@ class Databases:
 # --- subprocesses ------------------------------------------------------------------------------
 
 LOG_DIR: Path = Path(tempfile.gettempdir())
+INBOUND_ARGS: list[str] = []  # extra arguments of every inbound worker (``--inbound-interval``)
 
 
 def run(cmd: list[str], env: dict[str, str], timeout: float, label: str = "") -> str:
@@ -318,7 +347,7 @@ def inbound_workers(env: dict[str, str], count: int = 2) -> Iterator[list[subpro
             out = (LOG_DIR / f"inbound-worker-{n}.log").open("w")
             procs.append(
                 subprocess.Popen(  # noqa: S603
-                    [PY, "manage.py", "inbound_worker"], cwd=ROOT, env=env, stdout=out, stderr=out
+                    [PY, "manage.py", "inbound_worker", *INBOUND_ARGS], cwd=ROOT, env=env, stdout=out, stderr=out
                 )
             )
         yield procs
@@ -349,54 +378,104 @@ def phase_ingest(
     try:
         setup = run_json([PY, "bench/django_side.py", "setup"], env, 120)
         prefix = f"load-{suffix}"
-        with uvicorn_server(env) as (port, server), inbound_workers(env) as drainers:
-            workers = children_of(server.pid)
-            watched = [server.pid, *workers, *(d.pid for d in drainers)]
-            cpu0 = {pid: cpu_seconds(pid) for pid in watched}
-            busy0 = machine_busy()
-            cmd = [
-                PY,
-                "bench/loadgen.py",
-                "--port",
-                str(port),
-                "--token",
-                setup["token"],
-                "--messages",
-                str(messages),
-                "--warmup",
-                str(warmup),
-                "--concurrency",
-                str(CONCURRENCY),
-                "--new-share",
-                str(NEW_SHARE),
-                "--max-seconds",
-                str(max_s),
-                "--prefix",
-                prefix,
-                "--mode",
-                mode,
-                "--batch-size",
-                str(BATCH_SIZE),
-            ]
-            if redeliver:
-                cmd.append("--redeliver")
-            load = run_json(cmd, env, max_s * 3 + 180)
-            busy1 = machine_busy()
-            # Checked while the workers still run: it waits until they have drained the backlog.
-            verify = verify_ingest(env, setup, load, prefix)
-            server_cpu = sum(cpu_seconds(pid) - cpu0.get(pid, 0) for pid in watched)
-        all_requests = load["warmup"]["requests"] + load["timed"]["requests"]
-        all_requests += load.get("redelivery", {}).get("requests", 0)
-        all_messages = load["warmup"]["messages"] + load["timed"]["messages"]
-        all_messages += load.get("redelivery", {}).get("messages", 0)
-        load["server_workers"] = len(workers)
-        load["server_cpu_ms_per_request"] = round(server_cpu * 1000 / max(1, all_requests), 2)
-        load["server_cpu_ms_per_message"] = round(server_cpu * 1000 / max(1, all_messages), 2)
-        load["machine_busy_share"] = round((busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 3)
-        load["verify"] = verify
-        return load
+        args = ["--token", setup["token"], "--messages", str(messages), "--warmup", str(warmup)]
+        args += ["--concurrency", str(CONCURRENCY), "--new-share", str(NEW_SHARE), "--max-seconds", str(max_s)]
+        args += ["--prefix", prefix, "--mode", mode, "--batch-size", str(BATCH_SIZE)]
+        if redeliver:
+            args.append("--redeliver")
+        return load_and_verify(env, setup, args, prefix, max_s)
     finally:
         dbs.drop(suffix)
+
+
+def phase_webhook_ingest(dbs: Databases, env: dict[str, str], kind: str, size: dict[str, Any]) -> dict[str, Any]:
+    """A channel's webhook (``whatsapp`` or ``sms``) under the same load and server set-up as the
+    inbound API: signed posts of real-shaped bodies, REDELIVERY_SHARE of them redeliveries; then
+    the same database check (one message per distinct provider id, nothing from a redelivery)."""
+    suffix = f"{kind}ingest"
+    env = {**env, "DATABASE_URL": dbs.fresh(suffix)}
+    try:
+        setup = run_json([PY, "bench/channel_side.py", "setup"], env, 120)
+        prefix = WEBHOOK_ID_PREFIX[kind]
+        max_s = size["webhook_max_s"]
+        args = ["--key", setup[f"{kind}_key"], "--mode", kind, "--prefix", prefix]
+        args += ["--messages", str(size["webhook_messages"]), "--warmup", str(size["ingest_warmup"])]
+        args += ["--concurrency", str(CONCURRENCY), "--new-share", str(NEW_SHARE), "--max-seconds", str(max_s)]
+        args += ["--redelivery-share", str(REDELIVERY_SHARE)]
+        return load_and_verify(env, setup, args, prefix, max_s)
+    finally:
+        dbs.drop(suffix)
+
+
+def load_and_verify(
+    env: dict[str, str], setup: dict[str, Any], loadgen_args: list[str], prefix: str, max_s: float
+) -> dict[str, Any]:
+    """uvicorn (2 workers) and 2 inbound workers; the load generator with ``loadgen_args``; the
+    database check once the workers drained; CPU of the server and the workers per message."""
+    with uvicorn_server(env) as (port, server), inbound_workers(env) as drainers:
+        workers = children_of(server.pid)
+        watched = [server.pid, *workers, *(d.pid for d in drainers)]
+        cpu0 = {pid: cpu_seconds(pid) for pid in watched}
+        busy0 = machine_busy()
+        load = run_json([PY, "bench/loadgen.py", "--port", str(port), *loadgen_args], env, max_s * 3 + 180)
+        busy1 = machine_busy()
+        # Checked while the workers still run: it waits until they have drained the backlog.
+        verify = verify_ingest(env, setup, load, prefix)
+        server_cpu = sum(cpu_seconds(pid) - cpu0.get(pid, 0) for pid in watched)
+    all_requests = load["warmup"]["requests"] + load["timed"]["requests"]
+    all_requests += load.get("redelivery", {}).get("requests", 0)
+    all_messages = load["warmup"]["messages"] + load["timed"]["messages"]
+    all_messages += load.get("redelivery", {}).get("messages", 0)
+    load["server_workers"] = len(workers)
+    load["server_cpu_ms_per_request"] = round(server_cpu * 1000 / max(1, all_requests), 2)
+    load["server_cpu_ms_per_message"] = round(server_cpu * 1000 / max(1, all_messages), 2)
+    load["machine_busy_share"] = round((busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 3)
+    load["verify"] = verify
+    return load
+
+
+def phase_http_floor(dbs: Databases, env: dict[str, str], size: dict[str, Any]) -> dict[str, Any]:
+    """The floor under every webhook figure: the same uvicorn set-up answering ``/bench/bare/``
+    (bench/urls.py: a view that does nothing, behind the same middleware) at the same load."""
+    env = {**env, "DATABASE_URL": dbs.fresh("floor"), "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    try:
+        max_s = size["webhook_max_s"]
+        args = ["--mode", "bare", "--messages", str(size["webhook_messages"]), "--warmup", str(size["ingest_warmup"])]
+        args += ["--concurrency", str(CONCURRENCY), "--max-seconds", str(max_s)]
+        with uvicorn_server(env) as (port, server):
+            watched = [server.pid, *children_of(server.pid)]
+            cpu0 = {pid: cpu_seconds(pid) for pid in watched}
+            load = run_json([PY, "bench/loadgen.py", "--port", str(port), *args], env, max_s * 3 + 120)
+            server_cpu = sum(cpu_seconds(pid) - cpu0.get(pid, 0) for pid in watched)
+        requests = load["warmup"]["requests"] + load["timed"]["requests"]
+        load["server_cpu_ms_per_request"] = round(server_cpu * 1000 / max(1, requests), 2)
+        return load
+    finally:
+        dbs.drop("floor")
+
+
+def phase_live(dbs: Databases, env: dict[str, str], size: dict[str, Any]) -> dict[str, Any]:
+    """Time to the open screen (bench/live_probe.py): a WhatsApp message to the agent's case view,
+    and an agent's reply to the chat visitor, with the server and inbound workers as deployed."""
+    env = {**env, "DATABASE_URL": dbs.fresh("live")}
+    try:
+        setup = run_json([PY, "bench/channel_side.py", "setup", "--live"], env, 120)
+        samples = size["live_samples"]
+        with uvicorn_server(env) as (port, _server), inbound_workers(env):
+            busy0 = machine_busy()
+            # The session cookie and the token are passed to the probe, never kept in the result.
+            cmd = [PY, "bench/live_probe.py", "--port", str(port), "--setup", json.dumps(setup)]
+            result = run_json([*cmd, "--samples", str(samples)], env, samples * 2 * 11 + 120)
+            busy1 = machine_busy()
+        # Where the WhatsApp latency went: waiting for an inbound worker to claim the delivery.
+        result["whatsapp_to_agent"]["worker_wait"] = run_json(
+            [PY, "bench/channel_side.py", "waits", "--prefix", "wamid.live-"], env, 120
+        )
+        result["machine_busy_share"] = round((busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 3)
+        result["channel_layer"] = "redis" if env.get("REDIS_URL") else "in-memory + database relay"
+        return result
+    finally:
+        dbs.drop("live")
 
 
 def verify_ingest(env: dict[str, str], setup: dict[str, Any], load: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -617,6 +696,17 @@ def phase_peer(db: str, tickets: int) -> dict[str, Any]:
     return result  # type: ignore[no-any-return]
 
 
+def selected_phases(only: str | None) -> set[str] | None:
+    """The phases ``--only`` names, comma-separated (a section stands for its phases), with
+    ``env``; None: every phase."""
+    if not only:
+        return None
+    names = {"env"}
+    for name in (part.strip() for part in only.split(",")):
+        names.update(SECTIONS.get(name, (name,)))
+    return names
+
+
 def base_env(db: str, work: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "LOKET_TESTING", "DATABASE_URL")}
     env.update(
@@ -653,19 +743,33 @@ def redis_reachable() -> bool:
 
 
 def main() -> int:
-    global LOG_DIR
+    global LOG_DIR, INBOUND_ARGS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, no peer: a smoke run in under 2 minutes")
     ap.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--cases", type=int, default=None, help="largest number of cases for the page measurements")
     ap.add_argument("--keep-logs", action="store_true", help="keep the temp dir with every step's log")
-    ap.add_argument("--only", metavar="PHASE", help="run only this phase (and env), e.g. email_ingest")
+    ap.add_argument(
+        "--only",
+        metavar="PHASE",
+        help="run only these phases (and env), comma-separated, e.g. email_ingest; or a section: "
+        + ", ".join(f"{name} ({' '.join(phases)})" for name, phases in SECTIONS.items()),
+    )
+    ap.add_argument(
+        "--inbound-interval",
+        type=float,
+        metavar="SECONDS",
+        help="the inbound workers' idle poll interval (manage.py inbound_worker --interval; its default otherwise)",
+    )
     ap.add_argument("--report", metavar="JSON", help="only print the table of a saved result (bench/results/…)")
     args = ap.parse_args()
     if args.report:
         print(report(json.loads(Path(args.report).read_text()))[0])
         return 0
+    only = selected_phases(args.only)
+    if args.inbound_interval is not None:
+        INBOUND_ARGS = ["--interval", str(args.inbound_interval)]
 
     size = dict(QUICK if args.quick else FULL)
     scales = list(size["scales"])
@@ -693,6 +797,8 @@ def main() -> int:
             "scales": scales,
             "concurrency": CONCURRENCY,
             "new_share": NEW_SHARE,
+            "redelivery_share": REDELIVERY_SHARE,
+            "inbound_interval": args.inbound_interval,
             "peer_tickets": None if args.skip_peer or args.quick else peer_tickets,
         },
         "targets": TARGETS,
@@ -701,7 +807,7 @@ def main() -> int:
 
     def phase(key: str, fn: Any) -> None:
         nonlocal failed
-        if args.only and key not in (args.only, "env"):
+        if only is not None and key not in only:
             return
         log(f"phase {key}")
         t0 = time.perf_counter()
@@ -754,6 +860,10 @@ def main() -> int:
                 ),
             )
         phase("email_ingest", lambda: phase_email(dbs, env, size))
+        phase("http_floor", lambda: phase_http_floor(dbs, env, size))
+        phase("whatsapp_ingest", partial(phase_webhook_ingest, dbs, env, "whatsapp", size))
+        phase("sms_ingest", partial(phase_webhook_ingest, dbs, env, "sms", size))
+        phase("live_delivery", lambda: phase_live(dbs, env, size))
         phase("pages", lambda: phase_pages(dbs, env, scales))
         if not (args.skip_peer or args.quick):
             phase("peer", lambda: phase_peer(args.db, peer_tickets))
@@ -776,7 +886,7 @@ def main() -> int:
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
     name = f"{dt.date.today().isoformat()}-{args.db}{'-quick' if args.quick else ''}"
-    name += f"-{args.only}.json" if args.only else ".json"
+    name += f"-{args.only.replace(',', '+')}.json" if args.only else ".json"
     (results_dir / name).write_text(json.dumps(result, indent=1) + "\n")
     print(table)
     print(f"\n(total {result['seconds']:.0f} s; full result: bench/results/{name})")

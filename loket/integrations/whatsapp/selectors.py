@@ -22,6 +22,21 @@ def case_account(case: Case) -> ChannelAccount | None:
     return reply_account(case, ChannelAccount.Kind.WHATSAPP)
 
 
+def numbers_of(account: ChannelAccount, phone_number_ids: set[str]) -> dict[str, ChannelAccount]:
+    """The organisation's active WhatsApp numbers among ``phone_number_ids``, by id; ``account``
+    (the number whose webhook URL was called) among them.
+
+    Meta posts a number's traffic to that number's URL, so the database is asked only when a
+    body names another number (one Meta app may serve several of the organisation's numbers):
+    asking on every post was a quarter of the webhook's CPU under load (docs/performance.md)."""
+    found = {account.external_id: account}
+    others = phone_number_ids - {account.external_id, ""}
+    if others:
+        wanted = active_accounts(account.organization_id, ChannelAccount.Kind.WHATSAPP).filter(external_id__in=others)
+        found.update((other.external_id, other) for other in wanted)
+    return found
+
+
 def case_recipient(case: Case) -> str | None:
     """The WhatsApp number the customer last wrote from on this case; else their only one."""
     identity = reply_identity(case, "whatsapp", Identity.Kind.WHATSAPP)

@@ -31,6 +31,7 @@ from loket.integrations.actions import do_accept_deliveries
 from loket.integrations.models import ChannelAccount, InboundDelivery
 from loket.integrations.whatsapp.actions import do_update_template_statuses
 from loket.integrations.whatsapp.payload import TEMPLATE_STATUS, template_statuses
+from loket.integrations.whatsapp.selectors import numbers_of
 from loket.lib.secrets import SecretUnreadable
 
 logger = logging.getLogger(__name__)
@@ -71,12 +72,7 @@ def _receive(request: HttpRequest, account: ChannelAccount) -> HttpResponse:
     items, others = split(payload)
     if others:
         logger.info("whatsapp: account %s: not stored: %s", account.pk, ", ".join(others))
-    accounts = {
-        other.external_id: other
-        for other in ChannelAccount.objects.filter(
-            organization_id=account.organization_id, kind=ChannelAccount.Kind.WHATSAPP, is_active=True
-        )
-    }
+    accounts = numbers_of(account, {phone_number_id for _id, phone_number_id, _fragment in items})
     do_accept_deliveries(
         [
             InboundDelivery(

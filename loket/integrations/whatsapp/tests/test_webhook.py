@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from loket.cases.models import Case, Message
@@ -162,3 +164,36 @@ def test_the_case_view_shows_the_24_hour_window_and_warns_once_it_has_closed(cli
     with time_machine.travel("2022-05-24 09:00+00:00", tick=False):
         html = agent_client.get(reverse("web:case", args=[case.pk])).content.decode()
     assert "alleen een goedgekeurd sjabloon" in html
+
+
+def _to_number(phone_number_id: str, wamid: str) -> bytes:
+    """The recorded text message as Meta posts it for another of the app's numbers."""
+    body = json.loads(corpus("wajava__textMessage.json"))
+    value = body["entry"][0]["changes"][0]["value"]
+    value["metadata"]["phone_number_id"] = phone_number_id
+    value["messages"][0]["id"] = wamid
+    return json.dumps(body).encode()
+
+
+def test_a_message_to_another_of_the_organisations_numbers_is_stored_for_that_number(client, account, org, other_org):
+    """One Meta app may post several numbers' traffic to one URL: each message goes with the
+    number it was sent to; a number of another organisation or unknown stays with the URL's."""
+    second = ChannelAccount(organization=org, kind="whatsapp", name="Facturen", external_id="106540352242922")
+    second.set_secrets(app_secret="second-secret", verify_token="second")
+    second.save()
+    foreign = ChannelAccount(organization=other_org, kind="whatsapp", name="Ander", external_id="1122334455667")
+    foreign.set_secrets(app_secret="other-secret", verify_token="other")
+    foreign.save()
+    assert post(client, account, _to_number("106540352242922", "wamid.1")).status_code == 200
+    assert post(client, account, _to_number("1122334455667", "wamid.2")).status_code == 200
+    assert post(client, account, _to_number("", "wamid.3")).status_code == 200
+    stored = InboundDelivery.objects.order_by("pk").values_list("channel_account", flat=True)
+    assert list(stored) == [second.pk, account.pk, account.pk]
+
+
+def test_a_message_to_the_urls_own_number_costs_no_look_up_of_the_other_numbers(client, account):
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client, account, corpus("restfb__webhook-incoming-message-image.json")).status_code == 200
+    account_queries = [q["sql"] for q in queries.captured_queries if '"integrations_channelaccount"' in q["sql"]]
+    assert len(account_queries) == 1, account_queries  # the URL's key: nothing else to ask
+    assert InboundDelivery.objects.get().channel_account == account
