@@ -19,6 +19,15 @@ from loket.live import presence
 from loket.live.publish import case_group, org_group
 
 
+def _seconds(text: str) -> float | None:
+    """The page's render time ('1764331234.123456', seconds since the epoch), or None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if 0 < value < 1e11 else None
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     groups: list[str]
 
@@ -41,8 +50,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self._present()  # before the handshake ends: once the page is connected, it counts
         await self.accept()
         # Subscribed now; what happened between the page's render and this moment is told at once.
-        since = (query.get("since") or [""])[0]
-        if case_id and since.isdigit() and await self._changed_since(int(case_id), int(since)):
+        since = _seconds((query.get("since") or [""])[0])
+        if case_id and since is not None and await self._changed_since(int(case_id), since):
             await self.send_json({"event": "case.changed", "case_id": int(case_id)})
 
     async def _present(self) -> None:
@@ -71,13 +80,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         return groups, membership.organization_id
 
     @database_sync_to_async
-    def _changed_since(self, case_id: int, since: int) -> bool:
+    def _changed_since(self, case_id: int, since: float) -> bool:
         from loket.events.models import Event
 
-        # The render time has whole seconds, and an event's time is taken before its transaction
-        # commits: a margin of a second (a spurious refresh costs one request; a missed one, a
-        # stale screen).
-        moment = datetime.fromtimestamp(since - 1, tz=UTC)
+        # An event's time is taken before its transaction commits, so one written just before the
+        # render may not be on the page: a quarter of a second's margin. A spurious refresh costs
+        # a request (and closes what the agent unfolded); a missed one leaves a stale screen.
+        moment = datetime.fromtimestamp(since - 0.25, tz=UTC)
         return Event.objects.filter(case_id=case_id, created_at__gte=moment).exists()
 
     async def disconnect(self, code: int) -> None:

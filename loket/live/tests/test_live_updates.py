@@ -72,8 +72,18 @@ def test_socket_from_a_foreign_origin_is_refused(agent, server, client):
 def test_a_change_between_the_render_and_the_subscription_is_told_at_once(inbound_case, agent, org, server, client):
     import time
 
-    rendered = int(time.time())
+    rendered = time.time()
     do_receive_message(org, _message(org, "piet@example.nl", "live-5"))  # before the socket subscribes
     with _socket(server, client, agent, f"?case={inbound_case.pk}&since={rendered}") as ws:
         payload = json.loads(ws.recv(timeout=10))
     assert payload == {"event": "case.changed", "case_id": inbound_case.pk}
+
+
+def test_nothing_is_told_when_the_case_did_not_change_since_the_render(inbound_case, agent, org, server, client):
+    import time
+
+    rendered = time.time() + 1  # the page was rendered after everything that happened to the case
+    with _socket(server, client, agent, f"?case={inbound_case.pk}&since={rendered:.6f}") as ws:
+        do_receive_message(org, _message(org, "piet@example.nl", "live-6"))
+        payload = json.loads(ws.recv(timeout=10))
+    assert payload == {"event": "case.message_received", "case_id": inbound_case.pk}  # not "case.changed"

@@ -122,9 +122,42 @@
             refresh(id);
           }
         };
-        window.htmx.ajax("GET", element.dataset.refreshUrl, { target: "#" + id, swap: "outerHTML" }).then(done, done);
+        var unfolded = openDetails(element);
+        var after = function () {
+          reopenDetails(id, unfolded);
+          done();
+        };
+        window.htmx.ajax("GET", element.dataset.refreshUrl, { target: "#" + id, swap: "outerHTML" }).then(after, done);
       }
     }, 250);
+  }
+
+  /* What the agent unfolded in a region (a quoted text, a mail's formatted version): kept open
+   * when the region is re-read, keyed by the message it belongs to and its place in it. */
+  function detailsKey(details) {
+    var owner = details.closest("[id]");
+    var siblings = owner ? owner.querySelectorAll("details") : [];
+    return (owner ? owner.id : "") + ":" + Array.prototype.indexOf.call(siblings, details);
+  }
+
+  function openDetails(element) {
+    var keys = [];
+    element.querySelectorAll("details[open]").forEach(function (details) {
+      keys.push(detailsKey(details));
+    });
+    return keys;
+  }
+
+  function reopenDetails(id, keys) {
+    var element = document.getElementById(id);
+    if (!element || !keys.length) {
+      return;
+    }
+    element.querySelectorAll("details").forEach(function (details) {
+      if (keys.indexOf(detailsKey(details)) !== -1) {
+        details.open = true;
+      }
+    });
   }
 
   function refreshAll() {
