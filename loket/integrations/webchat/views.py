@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
-from functools import cache
+from collections.abc import Callable
+from functools import cache, wraps
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,26 @@ def _visitor(request: HttpRequest, account: ChannelAccount) -> str | None:
     return visitor_of(account, request.headers.get("X-Loket-Visitor", ""))
 
 
+VisitorView = Callable[[HttpRequest, ChannelAccount, str], JsonResponse]
+
+
+def visitor_endpoint(view: VisitorView) -> Callable[[HttpRequest, str], JsonResponse]:
+    """A visitor's endpoint: the widget its key names (404 when unknown or switched off), the
+    visitor its token names (403 when forged or another widget's), no CSRF (no cookie: see the
+    module's docstring)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, key: str) -> JsonResponse:
+        account = _account(key)
+        visitor_id = _visitor(request, account)
+        if visitor_id is None:
+            return _error(_("Dit gesprek is niet (meer) geldig. Laad de pagina opnieuw."), 403)
+        return view(request, account, visitor_id)
+
+    return wrapped
+
+
 @csrf_exempt
 @require_POST
 def visitor(request: HttpRequest, key: str) -> JsonResponse:
@@ -165,25 +186,18 @@ def visitor(request: HttpRequest, key: str) -> JsonResponse:
     return _json({"token": token}, status=201)
 
 
-@csrf_exempt
 @require_http_methods(["GET", "POST"])
-def messages(request: HttpRequest, key: str) -> JsonResponse:
+@visitor_endpoint
+def messages(request: HttpRequest, account: ChannelAccount, visitor_id: str) -> JsonResponse:
     """GET: the conversation after ``?na=<id>`` (the polling fallback and the first load).
     POST (JSON ``text``, ``client_id``, optionally ``name``, ``email`` and ``phone``): the visitor writes."""
-    account = _account(key)
-    visitor_id = _visitor(request, account)
-    if visitor_id is None:
-        return _error(_("Dit gesprek is niet (meer) geldig. Laad de pagina opnieuw."), 403)
     with translation.override(_language(request)):
         if request.method == "GET":
             after = request.GET.get("na", "0")
             items = visitor_messages(account, visitor_id, after=int(after) if after.isdigit() else 0)
             return _json({"items": items})
-        try:
-            body = json.loads(request.body)
-        except ValueError:
-            return _error(_("Het bericht kon niet worden gelezen."), 400)
-        if not isinstance(body, dict):
+        body = _body(request)
+        if body is None:
             return _error(_("Het bericht kon niet worden gelezen."), 400)
         try:
             details = check_details(*(str(body.get(name) or "") for name in ("name", "email", "phone")))
@@ -208,14 +222,10 @@ def _receive(account: ChannelAccount, visitor_id: str, **message: Any) -> JsonRe
     return _json({"id": stored.pk}, status=201)
 
 
-@csrf_exempt
 @require_POST
-def upload(request: HttpRequest, key: str) -> JsonResponse:
+@visitor_endpoint
+def upload(request: HttpRequest, account: ChannelAccount, visitor_id: str) -> JsonResponse:
     """A file from the visitor (multipart ``file``, ``client_id``): the same limit as e-mail."""
-    account = _account(key)
-    visitor_id = _visitor(request, account)
-    if visitor_id is None:
-        return _error(_("Dit gesprek is niet (meer) geldig. Laad de pagina opnieuw."), 403)
     limit = settings.ATTACHMENT_MAX_BYTES
     with translation.override(_language(request)):
         too_large = _("Dit bestand is te groot: het mag hoogstens %(size)s MB zijn.") % {"size": limit // 1_000_000}
@@ -232,14 +242,10 @@ def upload(request: HttpRequest, key: str) -> JsonResponse:
         return _receive(account, visitor_id, client_id=client_id, attachments=[attachment])
 
 
-@csrf_exempt
 @require_POST
-def read(request: HttpRequest, key: str) -> JsonResponse:
+@visitor_endpoint
+def read(request: HttpRequest, account: ChannelAccount, visitor_id: str) -> JsonResponse:
     """The visitor saw the conversation up to message ``up_to`` (JSON)."""
-    account = _account(key)
-    visitor_id = _visitor(request, account)
-    if visitor_id is None:
-        return _error(_("Dit gesprek is niet (meer) geldig. Laad de pagina opnieuw."), 403)
     try:
         up_to = int(json.loads(request.body).get("up_to", 0))
     except (ValueError, TypeError, AttributeError):
@@ -256,15 +262,11 @@ def status(request: HttpRequest, key: str) -> JsonResponse:
         return _json(_status(account, _texts(account)))
 
 
-@csrf_exempt
 @require_POST
-def leave(request: HttpRequest, key: str) -> JsonResponse:
+@visitor_endpoint
+def leave(request: HttpRequest, account: ChannelAccount, visitor_id: str) -> JsonResponse:
     """The leave-a-message form (JSON ``name``, ``email``, ``phone``, ``text``, ``client_id``):
     the question becomes a case answered by e-mail or SMS. Errors name their fields."""
-    account = _account(key)
-    visitor_id = _visitor(request, account)
-    if visitor_id is None:
-        return _error(_("Dit gesprek is niet (meer) geldig. Laad de pagina opnieuw."), 403)
     with translation.override(_language(request)):
         body = _body(request)
         if body is None:
@@ -294,14 +296,10 @@ def leave(request: HttpRequest, key: str) -> JsonResponse:
         return _json({"id": stored.pk, "answer": answer_text(state, by=by)}, status=201)
 
 
-@csrf_exempt
 @require_POST
-def transcript(request: HttpRequest, key: str) -> JsonResponse:
+@visitor_endpoint
+def transcript(request: HttpRequest, account: ChannelAccount, visitor_id: str) -> JsonResponse:
     """E-mail the visitor's conversation (JSON ``email``) to them."""
-    account = _account(key)
-    visitor_id = _visitor(request, account)
-    if visitor_id is None:
-        return _error(_("Dit gesprek is niet (meer) geldig. Laad de pagina opnieuw."), 403)
     with translation.override(_language(request)):
         body = _body(request)
         if body is None:
