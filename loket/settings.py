@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "loket.events",
     "loket.integrations",
     "loket.webhooks",
+    "loket.monitor",
     "loket.api",
     "loket.live",
     "loket.web",

@@ -4,6 +4,7 @@ from loket.api.api import api
 from loket.integrations.email.providers import provider_webhook
 from loket.integrations.sms.webhook import sms_webhook
 from loket.integrations.whatsapp.webhook import whatsapp_webhook
+from loket.monitor.views import survey_response
 from loket.ops.views import health
 
 urlpatterns = [
@@ -19,6 +20,10 @@ urlpatterns = [
     # SMS through Twilio, incoming messages and status callbacks per channel account: docs/channels/sms.md.
     path("inbound/sms/<str:key>/", sms_webhook, name="sms_webhook"),
     path("inbound/sms/<str:key>/status/", sms_webhook, name="sms_status_webhook"),
+    # The Klantcontact Monitor (docs/monitor.md): the desk's pages, and the customer's response
+    # page, whose signed single-use link is the only permission.
+    path("monitor/", include("loket.monitor.urls")),
+    path("enquete/<str:token>/", survey_response, name="survey_response"),
     # Django's set_language: POST language + next, stores the choice in a cookie.
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("loket.web.urls")),

@@ -29,7 +29,13 @@ def _webhooks(events: list[Event]) -> None:
     do_enqueue_webhook_deliveries_for(events)
 
 
-LISTENERS: list[Listener] = [_live_push, _webhooks]
+def _surveys(events: list[Event]) -> None:
+    from loket.monitor.listeners import invite_after_contacts
+
+    invite_after_contacts(events)
+
+
+LISTENERS: list[Listener] = [_live_push, _webhooks, _surveys]
 
 # Tests capture events here (see loket.events.testing.capture_events).
 _captured: list[list[Event]] = []

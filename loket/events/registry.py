@@ -41,6 +41,20 @@ _TYPES = [
     EventType("case.resolved", _("Een zaak is opgelost.")),
     EventType("case.reopened", _("Een opgeloste zaak is heropend.")),
     EventType("case.transcript_sent", _("Een chatbezoeker heeft het gesprek naar zich laten mailen.")),
+    EventType("survey.saved", _("Een enquête is ingesteld of gewijzigd."), on_timeline=False),
+    EventType("survey.dashboard_saved", _("Het monitordashboard is anders ingesteld."), on_timeline=False),
+    EventType("survey.invited", _("De klant is uitgenodigd een klantcontact te beoordelen."), on_timeline=False),
+    EventType("survey.answered", _("Een klant heeft een enquête beantwoord (het eerste antwoord).")),
+    EventType("survey.completed", _("Een klant heeft de overige vragen van een enquête ingevuld."), on_timeline=False),
+    EventType("alert.rule_saved", _("Een alarmregel is ingesteld of gewijzigd."), on_timeline=False),
+    EventType(
+        "alert.raised",
+        _("Een alarmregel is afgegaan: de tevredenheid is onder de drempel (met de reacties die het veroorzaakten)."),
+        on_timeline=False,
+    ),
+    EventType("alert.acknowledged", _("Een teamleider heeft een alarm in behandeling genomen."), on_timeline=False),
+    EventType("alert.commented", _("Er is een opmerking bij een alarm geplaatst."), on_timeline=False),
+    EventType("alert.resolved", _("Een alarm is afgehandeld (door iemand, of vanzelf hersteld)."), on_timeline=False),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

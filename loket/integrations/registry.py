@@ -49,11 +49,14 @@ def parse_raw(delivery: InboundDelivery) -> InboundMessage | DeliveryReport:
     return parsed
 
 
-# What a channel does once its messages are stored (the e-mail acknowledgement of a new case):
-# a function ([(delivery, inbound, result)]) run in the inbound worker's transaction.
-AFTER_RECEIVE: dict[str, str] = {
-    "email": "loket.integrations.email.acknowledge.do_acknowledge",
-    "sms": "loket.integrations.sms.optout.do_record_keywords",
+# What a channel does once its messages are stored (the e-mail acknowledgement of a new case,
+# an SMS STOP, a survey answered with a number): functions ([(delivery, inbound, result)]) run
+# in the inbound worker's transaction, in this order.
+AFTER_RECEIVE: dict[str, list[str]] = {
+    "email": ["loket.integrations.email.acknowledge.do_acknowledge"],
+    "sms": ["loket.integrations.sms.optout.do_record_keywords", "loket.monitor.inbound.do_record_survey_replies"],
+    "whatsapp": ["loket.monitor.inbound.do_record_survey_replies"],
+    "chat": ["loket.monitor.inbound.do_record_survey_replies"],
 }
 
 Received = list[tuple["InboundDelivery", "InboundMessage", "ReceiveResult"]]
@@ -64,6 +67,5 @@ def after_receive(received: Received) -> None:
     for item in received:
         by_channel.setdefault(item[0].channel, []).append(item)
     for channel, items in by_channel.items():
-        path = AFTER_RECEIVE.get(channel)
-        if path is not None:
+        for path in AFTER_RECEIVE.get(channel, []):
             import_string(path)(items)

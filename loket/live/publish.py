@@ -33,6 +33,23 @@ def case_group(case_id: int) -> str:
     return f"case-{case_id}"
 
 
+# Events of the monitor reach the organisation's screens too (its dashboard and alarm pages).
+MONITOR_PREFIXES = ("survey.answered", "survey.completed", "alert.")
+
+
+def is_live(event_type: str, case_id: int | None) -> bool:
+    return (event_type.startswith("case.") and bool(case_id)) or event_type.startswith(MONITOR_PREFIXES)
+
+
+def messages_for(event_type: str, organization_id: int, case_id: int | None) -> list[tuple[str, dict[str, Any]]]:
+    """Where one event goes: the organisation's group, and the case's group when it has a case."""
+    payload = {"type": "loket.event", "event": event_type, "case_id": case_id}
+    result = [(org_group(organization_id), payload)]
+    if case_id:
+        result.append((case_group(case_id), payload))
+    return result
+
+
 def _publisher_loop() -> asyncio.AbstractEventLoop:
     """One long-lived event loop per process for publishing from synchronous code.
 
@@ -66,9 +83,8 @@ def publish_events(events: list[Event]) -> None:
         return
     messages = []
     for event in events:
-        if event.type.startswith("case.") and event.case_id:
-            payload = {"type": "loket.event", "event": event.type, "case_id": event.case_id}
-            messages += [(org_group(event.organization_id), payload), (case_group(event.case_id), payload)]
+        if is_live(event.type, event.case_id):
+            messages += messages_for(event.type, event.organization_id, event.case_id)
     if not messages:
         return
     future = asyncio.run_coroutine_threadsafe(_send(messages), _publisher_loop())

@@ -18,9 +18,10 @@ import logging
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connections
+from django.db.models import Q
 
 from loket.events.models import Event
-from loket.live.publish import case_group, org_group
+from loket.live.publish import messages_for
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +32,14 @@ def _last_event_id() -> int:
     return Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def _events_after(last_id: int) -> list[tuple[int, int, int, str]]:
+def _events_after(last_id: int) -> list[tuple[int, int, int | None, str]]:
     return list(
-        Event.objects.filter(pk__gt=last_id, type__startswith="case.", case__isnull=False)
+        Event.objects.filter(
+            Q(type__startswith="case.", case__isnull=False)
+            | Q(type__in=("survey.answered", "survey.completed"))
+            | Q(type__startswith="alert.")
+        )
+        .filter(pk__gt=last_id)
         .order_by("pk")
         .values_list("pk", "organization_id", "case_id", "type")[:500]
     )
@@ -49,9 +55,8 @@ async def relay_events(stop: asyncio.Event) -> None:
             logger.exception("live relay could not read events")
             rows = []
         for pk, org_id, case_id, type_ in rows:
-            payload = {"type": "loket.event", "event": type_, "case_id": case_id}
-            await layer.group_send(org_group(org_id), payload)
-            await layer.group_send(case_group(case_id), payload)
+            for group, payload in messages_for(type_, org_id, case_id):
+                await layer.group_send(group, payload)
             last_id = pk
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=INTERVAL_SECONDS)

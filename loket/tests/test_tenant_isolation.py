@@ -65,10 +65,22 @@ PUBLIC = {
     # An image of a mail for its sandboxed frame (which sends no cookie): the signed, short-lived
     # token names one attachment and is the permission (web/tests/test_email_view.py).
     "inline_image",
+    # A customer's survey page: no user; the signed token names one invitation and is the
+    # permission; a tampered token shows a friendly page (monitor/tests/test_response_page.py).
+    "survey_response",
 }
 
 # What only the owning organisation's pages may ever contain.
-SECRETS = ["Jolanda de Vries", "jolanda@example.nl", "Bank beschadigd geleverd", "Geheime Tweede", "erp.example.test"]
+SECRETS = [
+    "Jolanda de Vries",
+    "jolanda@example.nl",
+    "Bank beschadigd geleverd",
+    "Geheime Tweede",
+    "erp.example.test",
+    "Geheime enquête",
+    "Geheime alarmregel",
+    "Geheime opmerking",
+]
 
 
 @dataclass
@@ -122,8 +134,12 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
     delivery.status = "failed"
     delivery.save(update_fields=["status"])
     from loket.integrations.whatsapp.tests.meta import whatsapp_number
+    from loket.monitor.tests.factories import monitor_world
+
+    monitor = monitor_world(org, owner, result.message.case)
 
     return {
+        **monitor,
         "account_id": whatsapp_number(org, team).pk,
         "mailbox_id": mailbox.pk,
         "delivery_id": delivery.pk,
@@ -162,6 +178,8 @@ def _request(client, method: str, url: str, route: Route, bearer: str | None):
     else:
         data = {"text": "x", "subject": "x", "reason": "other", "note": "x", "file": SimpleUploadedFile("a.txt", b"x")}
         response = client.post(url, data=data, **headers)
+    if response.streaming:  # read a streamed body (an export) before closing it, as a browser would
+        response.read_body = b"".join(response.streaming_content)
     _close(response)
     return response
 
@@ -180,7 +198,7 @@ def _close(response) -> None:
 
 
 def _assert_no_secrets(response, route: Route) -> None:
-    body = response.content.decode(errors="replace")
+    body = (response.read_body if response.streaming else response.content).decode(errors="replace")
     leaked = [s for s in SECRETS if s in body]
     assert not leaked, f"{route.name} ({route.path}) showed another organisation's data: {leaked}"
 

@@ -141,7 +141,7 @@ def compose(message: Message) -> tuple[EmailMessage, Mailbox | None]:
     from_email, reply_to = _sender(case, mailbox)
     message_id = message_id_for(message, from_address)
     with translation.override(case.customer.language or settings.LANGUAGE_CODE):
-        subject = subject_for(case, automatic=message.automatic)
+        subject = (message.automatic and _survey_subject(message)) or subject_for(case, automatic=message.automatic)
         body = _body(message, thread)
     headers = {"Message-ID": message_id, "X-Loket-Case": case.number}
     if thread.message_ids:
@@ -163,6 +163,15 @@ def compose(message: Message) -> tuple[EmailMessage, Mailbox | None]:
         headers=headers,
     )
     return email, mailbox
+
+
+def _survey_subject(message: Message) -> str:
+    """A survey invitation (an automatic message of the monitor) asks, rather than acknowledges."""
+    from loket.monitor.models import SurveyInvitation
+
+    if not SurveyInvitation.objects.filter(message=message).exists():
+        return ""
+    return _("Hoe hebben we u geholpen? [%(number)s]") % {"number": message.case.number}
 
 
 def sender_of(case: Case) -> tuple[str, list[str]]:

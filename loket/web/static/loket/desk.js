@@ -9,7 +9,8 @@
  *     every 3 seconds): "Bram typt…"
  *   - [data-template-param=name] inputs fill the [data-template-slot=name] pieces of their form's
  *     preview of a WhatsApp template as the agent types
- *   - a WebSocket to <body data-live-path> refreshes the regions that show a changed case;
+ *   - a WebSocket to <body data-live-path> refreshes the regions that show a changed case
+ *     (and every [data-live-region][data-refresh-url], the monitor's dashboard and alarms);
  *     <body data-live> tells its state: connecting, connected, reconnecting or refused
  */
 (function () {
@@ -168,6 +169,10 @@
     } else if (document.getElementById("inbox-table")) {
       refresh("inbox-table");
     }
+    // The monitor's pages (its dashboard, its alarms) re-read their region likewise.
+    document.querySelectorAll("[data-live-region]").forEach(function (region) {
+      refresh(region.id);
+    });
   }
 
   function onEvent(message) {
