@@ -26,6 +26,7 @@ from loket.api.routers import (
     inbound,
     mailboxes,
     messages,
+    monitor,
     templates,
 )
 from loket.api.schemas.common import ErrorOut
@@ -113,3 +114,4 @@ api.add_router("/mailboxes", mailboxes.router)
 api.add_router("/channel-accounts", channel_accounts.router)
 api.add_router("/channel-accounts", templates.router)
 api.add_router("/business-hours", business_hours.router)
+api.add_router("", monitor.router)

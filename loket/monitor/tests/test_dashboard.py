@@ -20,6 +20,8 @@ def test_the_dashboard_shows_scores_comments_and_the_worst_contacts(client, owne
     assert "Top geholpen" in page
     assert "Niemand belde terug" in page
     assert reverse("web:case", args=[email_case.pk]) in page  # the worst contact links to its case
+    # The chart's bar (CSAT 3.0 on 1-5: half the height), with a decimal point SVG understands.
+    assert 'height="50.0"' in page
 
 
 def test_the_dashboard_costs_the_same_number_of_queries_whatever_the_responses(
