@@ -16,7 +16,7 @@ from django.utils import timezone
 from loket.accounts.actions import do_add_member, do_create_organization, do_create_team, do_create_token
 from loket.accounts.models import Organization, Role, Scope, User
 from loket.cases.actions import do_add_note, do_hand_over, do_open_case, do_reply, do_resolve_case
-from loket.cases.models import Handover
+from loket.cases.models import Case, Handover
 from loket.cases.receiving import InboundMessage, do_receive_message
 from loket.customers.actions import do_add_subscription, do_create_customer, do_mark_deceased
 from loket.integrations.models import ChannelAccount, Mailbox
@@ -247,6 +247,52 @@ def _woonwinkel(users: dict[str, User]) -> None:
     done = do_open_case(org, peter, subject="Factuur kwijt", actor=users["bram"], owner=users["bram"])
     do_reply(done, actor=users["bram"], channel="email", text="Beste Peter, in de bijlage vindt u uw factuur opnieuw.")
     do_resolve_case(done, actor=users["bram"])
+    _monitor(org, users, [(done, "5", "Snel en vriendelijk geholpen."), (sofa, "2", "Ik moest twee keer bellen.")])
+
+
+def _monitor(org: Organization, users: dict[str, User], answers: list[tuple[Case, str, str]]) -> None:
+    """The Klantcontact Monitor: a survey, the dashboard, two alarm rules and two responses (the
+    sofa's low score flags the case and trips the single-score alarm)."""
+    from loket.accounts.models import Membership
+    from loket.monitor.actions import (
+        check_save_alert_rule,
+        check_save_dashboard,
+        check_save_survey,
+        do_answer,
+        do_complete_response,
+        do_evaluate_alerts,
+        do_invite_after_contact,
+    )
+
+    admin = Membership.objects.get(organization=org, user=users["anouk"])
+    check_save_survey(
+        admin, None, name="Na elk contact", questions=[{"kind": "csat"}, {"kind": "solved"}, {"kind": "text"}]
+    )
+    check_save_dashboard(
+        admin, metrics=["csat", "solved"], period_days=7, grouping="agent", targets={"csat": 4.0, "solved": 80.0}
+    )
+    check_save_alert_rule(
+        admin,
+        None,
+        name="CSAT onder 3,5 (laatste 2 uur)",
+        kind="window",
+        metric="csat",
+        scope="all",
+        window_minutes=120,
+        min_responses=5,
+        threshold=3.5,
+    )
+    check_save_alert_rule(
+        admin, None, name="Zeer ontevreden klant", kind="single", metric="csat", scope="all", threshold=1.0
+    )
+    for number, (case, score, comment) in enumerate(answers):
+        invitation, _reason = do_invite_after_contact(
+            case, channel="api", trigger="contact", ended_at=timezone.now(), key=f"demo-{number}"
+        )
+        if invitation is not None:
+            response = do_answer(invitation, score)
+            do_complete_response(response, {"solved": "ja" if score >= "4" else "nee"}, comment=comment)
+            do_evaluate_alerts(response)
 
 
 def _energie_noord(users: dict[str, User]) -> None:

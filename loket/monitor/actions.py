@@ -618,9 +618,37 @@ def _raise(rule: AlertRule, value: float, sample: int, response_ids: list[int]) 
                 },
             )
             transaction.on_commit(lambda: _enqueue_notification(alert.pk))
+            if rule.kind == AlertRule.Kind.WINDOW and rule.window_minutes:
+                transaction.on_commit(lambda: _enqueue_recheck(alert.pk))
     except IntegrityError:  # another worker raised it a moment ago: no repeat
         return None
     return alert
+
+
+# A time window also recovers without new responses, as the low ones age out of it.
+RECHECK_MINUTES = 5
+
+
+def _enqueue_recheck(alert_id: int) -> None:
+    from loket.monitor.tasks import recheck_alert
+
+    recheck_alert.using(run_after=timezone.now() + timedelta(minutes=RECHECK_MINUTES)).enqueue(alert_id)
+
+
+def do_recheck_alert(alert: Alert, *, now: datetime | None = None) -> bool:
+    """Re-evaluate an open time-window alarm; resolve it once the window has recovered (its figure
+    at or above the threshold, or the low responses aged out below the minimum sample).
+    Returns whether it is still open (and must be checked again)."""
+    now = now or timezone.now()
+    rule = alert.rule
+    if not alert.is_open or not rule.is_active:
+        return False
+    window = _window(rule, now)
+    value = window_value(rule.metric, [v for _pk, v in window]) if window else None
+    if len(window) < rule.min_responses or (value is not None and value >= rule.threshold):
+        do_resolve_alert(alert, actor=None, automatically=True, value=value)
+        return False
+    return True
 
 
 def _enqueue_notification(alert_id: int) -> None:

@@ -41,6 +41,24 @@ def evaluate_alerts(response_id: int) -> str:
     return f"raised {[a.pk for a in raised]}"
 
 
+@task()
+def recheck_alert(alert_id: int) -> str:
+    """Every few minutes while a time-window alarm is open: resolved once the window recovers."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from loket.monitor.actions import RECHECK_MINUTES, do_recheck_alert
+
+    alert = Alert.objects.select_related("rule", "organization").filter(pk=alert_id).first()
+    if alert is None:
+        return "gone"
+    if do_recheck_alert(alert):
+        recheck_alert.using(run_after=timezone.now() + timedelta(minutes=RECHECK_MINUTES)).enqueue(alert_id)
+        return "still open"
+    return "done"
+
+
 def alert_recipients(alert: Alert) -> list[str]:
     """The team's leads (the rule's team, else every lead), and the admins when there are none."""
     members = Membership.objects.for_org(alert.organization_id).filter(is_active=True).select_related("user")

@@ -55,3 +55,14 @@ def test_the_demo_chat_can_be_opened_as_a_visitor(client):
     assert response.status_code == 200
     assert "Stel gerust uw vraag" in response.content.decode()
     assert "frame-ancestors http://127.0.0.1:8000 http://localhost:8000" in response["Content-Security-Policy"]
+
+
+def test_the_demo_has_a_survey_responses_and_the_low_score_flags_the_sofa():
+    from loket.monitor.models import Response, Survey
+
+    load_demo()
+    woonwinkel = Organization.objects.get(slug="woonwinkel")
+    assert Survey.objects.for_org(woonwinkel).filter(is_active=True).exists()
+    assert sorted(Response.objects.for_org(woonwinkel).values_list("csat", flat=True)) == [2, 5]
+    sofa = list_cases(woonwinkel).get(customer__name="Jolanda de Vries")
+    assert "lage score" in [tag.name for tag in sofa.tags.all()]

@@ -1,5 +1,6 @@
 """WhatsApp out: a reply from the case view, sent through the Graph API as a text message or,
-outside the 24-hour window, as an approved template (whatsapp/templates.py).
+outside the 24-hour window, as an approved template (whatsapp/templates.py); a survey
+invitation as an interactive message (monitor/whatsapp.py).
 
 From the number the customer last wrote to on this case (its ``ChannelAccount``; a template
 goes from the number whose template it is), to the WhatsApp number they wrote from, through
@@ -63,8 +64,11 @@ class WhatsAppAdapter(ChannelAdapter):
             raise DeliveryError(_("Het WhatsApp-account heeft geen access token."), permanent=False)
         body: dict[str, object] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
         body["to"] = to.lstrip("+")
+        interactive = _survey_question(message) if template is None and message.automatic else None
         if template is not None:
             body.update(type="template", template=_template(template))
+        elif interactive is not None:
+            body.update(type="interactive", interactive=interactive)
         else:
             body.update(type="text", text={"body": message.text, "preview_url": False})
         url = f"{settings.WHATSAPP_GRAPH_URL.rstrip('/')}/{account.external_id}/messages"
@@ -99,6 +103,13 @@ class WhatsAppAdapter(ChannelAdapter):
                 "goedgekeurd sjabloon aan. Kies een sjabloon, of een ander kanaal."
             ) % {"since": since}
         return ""
+
+
+def _survey_question(message: Message) -> dict[str, object] | None:
+    """A survey invitation goes as an interactive message: a tap answers it (monitor/whatsapp.py)."""
+    from loket.monitor.whatsapp import interactive_for
+
+    return interactive_for(message)
 
 
 def _template(sent: SentTemplate) -> dict[str, object]:

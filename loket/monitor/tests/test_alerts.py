@@ -149,3 +149,17 @@ def test_a_lead_acknowledges_and_resolves_an_agent_may_not(org, owner, agent, su
     check_resolve_alert(membership_of(owner, org), alert)
     alert.refresh_from_db()
     assert (alert.status, alert.acknowledged_by, alert.resolved_by) == ("resolved", owner, owner)
+
+
+def test_a_time_window_recovers_by_itself_as_low_scores_age_out(window_rule, email_case, committed, run_tasks):
+    for minute in range(3):
+        answer_at(email_case, 1, NOW + timedelta(minutes=minute), committed, run_tasks)
+    alert = Alert.objects.get()
+    with time_machine.travel(NOW + timedelta(minutes=60), tick=False):
+        run_tasks()  # the rechecks every five minutes: still within two hours
+    alert.refresh_from_db()
+    assert alert.status == "open"
+    with time_machine.travel(NOW + timedelta(minutes=125), tick=False):
+        run_tasks()
+    alert.refresh_from_db()
+    assert (alert.status, alert.auto_resolved) == ("resolved", True)
