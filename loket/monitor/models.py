@@ -41,6 +41,8 @@ class QuestionKind(models.TextChoices):
 # The answers each scored question takes (inclusive); "solved" is 1 (yes) or 0 (no).
 SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "mark": (1, 10), "nps": (0, 10), "ces": (1, 7), "solved": (0, 1)}
 
+SHORT_LABELS = {"csat": "CSAT", "mark": _("Cijfer"), "nps": "NPS", "ces": "CES", "solved": ""}
+
 # A "low" score: the one that flags the case for its owner to follow up.
 LOW: dict[str, int] = {"csat": 2, "mark": 5, "nps": 6, "ces": 3, "solved": 0}
 
@@ -165,12 +167,17 @@ class Response(TenantModel):
 
     @property
     def score_text(self) -> str:
+        """The answers as people read them: "CSAT 4 · opgelost"."""
         parts = []
-        for metric in SCALES:
+        for metric, label in SHORT_LABELS.items():
             value = self.score(metric)
-            if value is not None:
-                parts.append(f"{metric.upper()} {value}")
-        return ", ".join(parts)
+            if value is None:
+                continue
+            if metric == "solved":
+                parts.append(str(_("opgelost") if value else _("niet opgelost")))
+            else:
+                parts.append(f"{label} {value}")
+        return " · ".join(parts)
 
 
 class ResponseRollup(TenantModel):

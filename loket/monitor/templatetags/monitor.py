@@ -6,6 +6,9 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from loket.monitor.models import SHORT_LABELS
 
 register = template.Library()
 
@@ -31,8 +34,8 @@ def first_score(data: dict[str, Any]) -> str:
         if metric in data:
             value = data[metric]
             if metric == "solved":
-                return "opgelost" if value else "niet opgelost"
-            return f"{metric.upper()} {value}"
+                return str(_("opgelost") if value else _("niet opgelost"))
+            return f"{SHORT_LABELS[metric]} {value}"
     return ""
 
 
