@@ -87,7 +87,7 @@ def anonymous_api(db) -> ApiClient:
 
 
 @pytest.fixture
-def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
+def world(org, team, customer, case, inbound_case, agent, owner) -> dict[str, int]:
     """One of every object a route can name, all of ``org``; see routes.py."""
     from loket.cases.actions import do_open_case, do_resolve_case
     from loket.cases.receiving import InboundMessage
@@ -106,7 +106,12 @@ def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
     from loket.integrations.whatsapp.tests.meta import whatsapp_number
 
     account = whatsapp_number(org, team).pk
+    from loket.monitor.tests.factories import monitor_world
+
+    monitor = monitor_world(org, owner, case)
     return {
+        "survey": monitor["survey_id"],
+        "alert": monitor["alert_id"],
         "account": account,
         "mailbox": mailbox.pk,
         "channel_account": account,

@@ -130,4 +130,20 @@ ROUTES: list[Route] = [
     Route("GET", "/business-hours/teams/{team}", admin=True),
     Route("PUT", "/business-hours/teams/{team}", body=HOURS_BODY, admin=True),
     Route("DELETE", "/business-hours/teams/{team}", admin=True),
+    # The Klantcontact Monitor (docs/monitor.md).
+    Route("GET", "/surveys", outsider=OUTSIDER_LIST),
+    Route(
+        "POST",
+        "/surveys",
+        body={"name": "API-enquête", "questions": [{"kind": "csat"}]},
+        outsider=OUTSIDER_OWN,
+        ok=201,
+        admin=True,
+    ),
+    Route("GET", "/surveys/{survey}"),
+    Route("GET", "/survey-responses", outsider=OUTSIDER_LIST),
+    Route("GET", "/alerts", outsider=OUTSIDER_LIST),
+    Route("GET", "/alerts/{alert}"),
+    Route("POST", "/alerts/{alert}/acknowledge", admin=True),
+    Route("POST", "/alerts/{alert}/resolve", admin=True),
 ]
