@@ -181,18 +181,24 @@ class Response(TenantModel):
 
 
 class ResponseRollup(TenantModel):
-    """Counts per hour and per (team, agent, channel, reason): what the dashboard reads.
+    """Counts per hour, once for the whole organisation and once per team, agent, channel and
+    reason for contact: what the dashboard reads instead of the responses.
 
-    Updated in the same transaction as the invitation or response it counts (``rollups.py``).
-    Missing dimensions are 0 / '' rather than NULL, so the unique constraint holds on every
-    database.
+    Every invitation and response adds to its hour's five cells in one statement, in its own
+    transaction (``rollups.py``). A dashboard reads one dimension's cells of its period: at most
+    hours x (teams, agents, channels or reasons) rows, however many responses there are.
     """
 
+    class Dimension(models.TextChoices):
+        ALL = "all", _("Alles")
+        TEAM = "team", _("Team")
+        AGENT = "agent", _("Medewerker")
+        CHANNEL = "channel", _("Kanaal")
+        REASON = "reason", _("Contactreden")
+
     bucket = models.DateTimeField()  # the start of the hour, UTC
-    team_key = models.PositiveIntegerField(default=0)
-    agent_key = models.PositiveIntegerField(default=0)
-    channel = models.CharField(max_length=10, blank=True)
-    reason = models.CharField(max_length=100, blank=True)
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    key = models.CharField(max_length=100, blank=True)  # the team's or agent's id, the channel, the reason
     invitations = models.PositiveIntegerField(default=0)
     responses = models.PositiveIntegerField(default=0)
     low = models.PositiveIntegerField(default=0)
@@ -225,12 +231,8 @@ class ResponseRollup(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "bucket", "team_key", "agent_key", "channel", "reason"],
-                name="rollup_unique_cell",
-            )
+            models.UniqueConstraint(fields=["organization", "dimension", "key", "bucket"], name="rollup_unique_cell")
         ]
-        indexes = [models.Index(fields=["organization", "bucket"], name="rollup_org_bucket")]
 
 
 class Dashboard(TenantModel):

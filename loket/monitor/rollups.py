@@ -1,24 +1,57 @@
-"""Incremental rollups: every invitation and response adds to its hour's cell.
+"""Incremental rollups: every invitation and response adds to its hour's cells.
 
-One cell per (organisation, hour, team, agent, channel, reason). The dashboard sums cells
-instead of scanning responses, so its cost grows with hours and dimensions, not with
-responses. Written in the transaction of the invitation or response it counts.
+Five cells per hour and organisation are touched: the organisation's own, and its team's,
+agent's, channel's and reason's. One statement does it (``INSERT … ON CONFLICT DO UPDATE SET
+n = n + excluded.n``, on PostgreSQL and SQLite alike), in the transaction of the invitation
+or response it counts, so the counts are exactly the rows. The dashboard sums cells instead of
+scanning responses: its cost grows with hours and dimensions, not with responses.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 
 from loket.monitor.models import LOW, ResponseRollup
 
 DIST_FIELDS = [f"dist_{n}" for n in range(11)]
+COUNT_FIELDS = [
+    "invitations",
+    "responses",
+    "low",
+    "csat_sum",
+    "csat_n",
+    "mark_sum",
+    "mark_n",
+    "nps_promoters",
+    "nps_detractors",
+    "nps_n",
+    "ces_sum",
+    "ces_n",
+    "solved_yes",
+    "solved_n",
+    "fcr_yes",
+    "fcr_n",
+    "handovers",
+    *DIST_FIELDS,
+]
 
 
 def bucket_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def cells_of(*, team_id: int | None, agent_id: int | None, channel: str, reason: str) -> list[tuple[str, str]]:
+    """The (dimension, key) cells one invitation or response counts in."""
+    return [
+        ("all", ""),
+        ("team", str(team_id or "")),
+        ("agent", str(agent_id or "")),
+        ("channel", channel),
+        ("reason", reason.strip()[:100]),
+    ]
 
 
 def bump(
@@ -31,26 +64,33 @@ def bump(
     reason: str,
     counts: dict[str, int],
 ) -> None:
-    """Add ``counts`` to the cell of ``at``'s hour: UPDATE … SET n = n + k, or INSERT the cell."""
+    """Add ``counts`` to the five cells of ``at``'s hour, creating those that do not exist yet."""
     counts = {name: value for name, value in counts.items() if value}
     if not counts:
         return
-    key = {
-        "organization_id": organization_id,
-        "bucket": bucket_of(at),
-        "team_key": team_id or 0,
-        "agent_key": agent_id or 0,
-        "channel": channel,
-        "reason": reason[:100],
-    }
-    increments = {name: F(name) + value for name, value in counts.items()}
-    if ResponseRollup.objects.filter(**key).update(**increments):
-        return
-    try:
-        with transaction.atomic():
-            ResponseRollup.objects.create(**key, **counts)
-    except IntegrityError:  # another transaction created the cell first
-        ResponseRollup.objects.filter(**key).update(**increments)
+    unknown = set(counts) - set(COUNT_FIELDS)
+    if unknown:
+        raise ValueError(f"not a rollup count: {sorted(unknown)}")
+    quote = connection.ops.quote_name
+    table = quote(ResponseRollup._meta.db_table)
+    key_columns = ["organization_id", "dimension", "key", "bucket"]
+    columns = [*key_columns, *COUNT_FIELDS]
+    bucket = connection.ops.adapt_datetimefield_value(bucket_of(at))
+    values = [counts.get(name, 0) for name in COUNT_FIELDS]
+    cells = cells_of(team_id=team_id, agent_id=agent_id, channel=channel, reason=reason)
+    params: list[Any] = []
+    for dimension, key in cells:
+        params += [organization_id, dimension, key, bucket, *values]
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    updates = ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in counts)
+    # The names are the model's own columns, quoted; every value is a parameter.
+    names, conflict = ", ".join(quote(c) for c in columns), ", ".join(quote(c) for c in key_columns)
+    sql = (
+        f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(cells))} "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def score_counts(scores: dict[str, int | None], *, first: str | None = None) -> dict[str, int]:

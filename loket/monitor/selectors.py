@@ -17,28 +17,11 @@ from django.utils import timezone
 from loket.accounts.models import Membership, Organization, Team, User
 from loket.customers.models import Channel
 from loket.monitor.models import Alert, AlertRule, Dashboard, Metric, Response, ResponseRollup, Survey
+from loket.monitor.rollups import COUNT_FIELDS
 
 ACTIVE_TTL_SECONDS = 30
 
-SUM_FIELDS = [
-    "invitations",
-    "responses",
-    "low",
-    "csat_sum",
-    "csat_n",
-    "mark_sum",
-    "mark_n",
-    "nps_promoters",
-    "nps_detractors",
-    "nps_n",
-    "ces_sum",
-    "ces_n",
-    "solved_yes",
-    "solved_n",
-    "fcr_yes",
-    "fcr_n",
-    "handovers",
-] + [f"dist_{n}" for n in range(11)]
+SUM_FIELDS = COUNT_FIELDS
 
 # The scale each metric's figure is drawn on.
 RANGES: dict[str, tuple[float, float]] = {
@@ -185,9 +168,6 @@ class DashboardData:
         return None if not n else (self.totals.get("handovers") or 0) / n
 
 
-GROUP_KEYS = {"team": "team_key", "agent": "agent_key", "channel": "channel", "reason": "reason"}
-
-
 def dashboard_data(
     organization: Organization,
     dashboard: Dashboard,
@@ -201,14 +181,16 @@ def dashboard_data(
     the organisation's (created_at) index and stop after ten rows)."""
     now = now or timezone.now()
     since = now - timedelta(days=dashboard.period_days)
-    cells = ResponseRollup.objects.for_org(organization).filter(
+    period = ResponseRollup.objects.for_org(organization).filter(
         bucket__gte=since.replace(minute=0, second=0, microsecond=0)
     )
     raw = Response.objects.for_org(organization).filter(created_at__gte=since)
+    scope = ("all", "")
     if team_id is not None:
-        cells, raw = cells.filter(team_key=team_id), raw.filter(team_id=team_id)
+        scope, raw = ("team", str(team_id)), raw.filter(team_id=team_id)
     if agent_id is not None:
-        cells, raw = cells.filter(agent_key=agent_id), raw.filter(agent_id=agent_id)
+        scope, raw = ("agent", str(agent_id)), raw.filter(agent_id=agent_id)
+    cells = period.filter(dimension=scope[0], key=scope[1])
     sums = {name: Sum(name) for name in SUM_FIELDS}
     totals = cells.aggregate(**sums)
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -228,12 +210,11 @@ def dashboard_data(
         )
         for m in metrics
     ]
-    key = GROUP_KEYS[dashboard.grouping]
-    grouped = list(cells.values(key).annotate(**sums).order_by(key))
-    names = _group_names(organization, dashboard.grouping, [row[key] for row in grouped])
+    grouped = list(period.filter(dimension=dashboard.grouping).values("key").annotate(**sums).order_by("key"))
+    names = _group_names(organization, dashboard.grouping, [row["key"] for row in grouped])
     groups = [
         {
-            "name": names.get(row[key]) or "—",
+            "name": names.get(row["key"]) or "—",
             "responses": row["responses"] or 0,
             "invitations": row["invitations"] or 0,
             "figures": [figure(m, row) for m in metrics],
@@ -264,12 +245,16 @@ def dashboard_data(
     )
 
 
-def _group_names(organization: Organization, grouping: str, keys: list[Any]) -> dict[Any, str]:
+def _group_names(organization: Organization, grouping: str, keys: list[str]) -> dict[str, str]:
+    ids = [int(k) for k in keys if k.isdigit()]
     if grouping == "team":
-        return dict(Team.objects.for_org(organization).filter(pk__in=keys).values_list("pk", "name"))
+        return {
+            str(pk): name
+            for pk, name in Team.objects.for_org(organization).filter(pk__in=ids).values_list("pk", "name")
+        }
     if grouping == "agent":
-        users = User.objects.filter(pk__in=keys, memberships__organization=organization)
-        return {u.pk: u.display_name for u in users}
+        users = User.objects.filter(pk__in=ids, memberships__organization=organization)
+        return {str(u.pk): u.display_name for u in users}
     if grouping == "channel":
         return {k: str(dict(Channel.choices).get(k, k)) for k in keys}
     return {k: k for k in keys}
