@@ -34,6 +34,10 @@ TARGETS = {
     "live_p99_ms": 300,
     # issue 5, part 6 (Live): the agent's reply reaches the web chat visitor within a second
     "chat_reply_p99_ms": 1000,
+    # issue 6, Performance: the monitor's dashboard, alert evaluation and invitations
+    "monitor_dashboard_p95_ms": 100,
+    "monitor_alert_evaluations_per_s": 100,
+    "monitor_invitation_p99_ms": 60_000,
 }
 
 
@@ -236,6 +240,7 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         ratios["email_e2e_share_of_parse_only"] = ratio(e2e, baseline.get("msgs_per_s"))
 
     lines += channels(result, ratios)
+    lines += monitor(result, ratios)
 
     # 2. pages
     out("")
@@ -414,6 +419,41 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             )
         out("   * not the same path: Loket's generic API ingest beside the peer's e-mail (MIME) ingest.")
     return "\n".join(lines), ratios
+
+
+def monitor(result: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
+    """1d: the monitor's dashboard on rollups beside the plain aggregate over raw rows."""
+    found = result.get("monitor")
+    if not found:
+        return []
+    lines = ["", "1d. Klantcontact Monitor (bench/monitor_side.py)"]
+    if "error" in found or "skipped" in found:
+        return [*lines, f"   {found.get('error') or found.get('skipped')}"]
+    rolled, raw = found["dashboard_rollups_ms"], found["dashboard_raw_ms"]
+    factor = found["dashboard_ratio_raw_over_rollups_p95"]
+    ratios.update(
+        monitor_dashboard_p95_ms=rolled["p95"],
+        monitor_dashboard_raw_p95_ms=raw["p95"],
+        monitor_dashboard_raw_over_rollups=factor,
+        monitor_alert_evaluations_per_s=found["alert_evaluations_per_s"],
+        monitor_invitation_p99_ms=found["invitation_ms"]["p99"],
+    )
+    lines += [
+        f"   {found['responses']:,} responses, {found['customers']:,} customers, {found['rollup_rows']:,} rollup rows; "
+        f"rollups equal the raw rows after 200 answers through the actions: {found['rollups_equal_raw']}",
+        f"   dashboard (30 days, 3 metrics, per agent): rollups p50 {num(rolled['p50'])} ms, p95 {num(rolled['p95'])}; "
+        f"plain aggregate over raw rows p50 {num(raw['p50'])}, p95 {num(raw['p95'])}; raw ÷ rollups {times(factor)} "
+        f"(target p95 < {TARGETS['monitor_dashboard_p95_ms']} ms: "
+        f"{verdict(rolled['p95'] < TARGETS['monitor_dashboard_p95_ms'])})",
+        f"   alert evaluation {num(found['alert_evaluations_per_s'])} responses/s (target ≥ "
+        f"{TARGETS['monitor_alert_evaluations_per_s']}: "
+        f"{verdict(found['alert_evaluations_per_s'] >= TARGETS['monitor_alert_evaluations_per_s'])}); "
+        f"an answer through the actions {num(found['answer_through_actions_ms'])} ms",
+        f"   invitation task per contact p50 {num(found['invitation_ms']['p50'])} ms, p99 "
+        f"{num(found['invitation_ms']['p99'])} ms (the 60-second promise: "
+        f"{verdict(found['invitation_ms']['p99'] < TARGETS['monitor_invitation_p99_ms'])})",
+    ]
+    return lines
 
 
 def channels(result: dict[str, Any], ratios: dict[str, Any]) -> list[str]:

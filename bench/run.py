@@ -12,6 +12,10 @@
    same server answering a view that does nothing, bench/urls.py) of the same run.
    Then the live probe (bench/live_probe.py): a WhatsApp message to an agent's open case view, and
    an agent's reply to a chat visitor's socket, timed at the WebSocket.
+1d. Klantcontact Monitor (``--only monitor``, PostgreSQL): 1,000,000 survey responses over
+   100,000 customers (bench/monitor_side.py); the dashboard on the hourly rollups beside the
+   same figures as plain aggregates over the raw responses (p95 of each and the ratio), alert
+   evaluation per second, and the invitation task's work per contact.
 2. Inbox and case view at 1k, 10k and 100k cases (``manage.py seed_load`` tops the database
    up between measurements). Baseline: a bare view behind the same middleware (bench/urls.py).
 3. The peer, django-helpdesk (../shared/peers/django-helpdesk/run.sh), on the same database
@@ -75,6 +79,8 @@ FULL = {
     "webhook_messages": 20_000,
     "webhook_max_s": 60,
     "live_samples": 200,
+    "monitor_responses": 1_000_000,
+    "monitor_customers": 100_000,
 }
 QUICK = {
     "ingest_messages": 1_500,
@@ -92,6 +98,8 @@ QUICK = {
     "webhook_messages": 1_500,
     "webhook_max_s": 30,
     "live_samples": 40,
+    "monitor_responses": 50_000,
+    "monitor_customers": 5_000,
 }
 # ``--only <section>`` runs these phases: the channels' figures beside the generic inbound path
 # (stored, then answered: the async mode) and the raw INSERT baseline of the same run.
@@ -104,6 +112,7 @@ SECTIONS = {
         "sms_ingest",
         "live_delivery",
     ),
+    "monitor": ("monitor",),
 }
 # The webhooks' message ids start like the providers' (the database check finds them by prefix).
 WEBHOOK_ID_PREFIX = {"whatsapp": "wamid.load-whatsapp", "sms": "SMload-sms"}
@@ -651,6 +660,17 @@ def phase_email(dbs: Databases, env: dict[str, str], size: dict[str, Any]) -> di
     return result
 
 
+def phase_monitor(dbs: Databases, env: dict[str, str], size: dict[str, Any]) -> dict[str, Any]:
+    """The monitor's figures on a fresh database (bench/monitor_side.py: seed, check, measure)."""
+    url = dbs.fresh("monitor")
+    cmd = [PY, "bench/monitor_side.py", "--responses", str(size["monitor_responses"])]
+    cmd += ["--customers", str(size["monitor_customers"])]
+    try:
+        return run_json(cmd, {**env, "DATABASE_URL": url}, 3600)
+    finally:
+        dbs.drop("monitor")
+
+
 def phase_pages(dbs: Databases, env: dict[str, str], scales: list[int]) -> list[dict[str, Any]]:
     url = dbs.fresh("pages")
     env = {**env, "DATABASE_URL": url}
@@ -864,6 +884,7 @@ def main() -> int:
         phase("whatsapp_ingest", partial(phase_webhook_ingest, dbs, env, "whatsapp", size))
         phase("sms_ingest", partial(phase_webhook_ingest, dbs, env, "sms", size))
         phase("live_delivery", lambda: phase_live(dbs, env, size))
+        phase("monitor", lambda: phase_monitor(dbs, env, size))
         phase("pages", lambda: phase_pages(dbs, env, scales))
         if not (args.skip_peer or args.quick):
             phase("peer", lambda: phase_peer(args.db, peer_tickets))

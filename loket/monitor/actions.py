@@ -565,12 +565,22 @@ def do_evaluate_alerts(response: Response, *, now: datetime | None = None) -> li
     scoring at or below the threshold; while its alert is open, later ones join it.
     """
     now = now or timezone.now()
-    raised = []
-    rules = AlertRule.objects.for_org(response.organization_id).filter(is_active=True).select_related("organization")
+    raised: list[Alert] = []
+    rules = [
+        rule
+        for rule in AlertRule.objects.for_org(response.organization_id)
+        .filter(is_active=True)
+        .select_related("organization")
+        if _in_scope(rule, response)
+    ]
+    if not rules:
+        return raised
+    open_alerts = {
+        alert.rule_id: alert
+        for alert in Alert.objects.filter(rule__in=rules, status__in=Alert.OPEN_STATUSES).select_related("rule")
+    }
     for rule in rules:
-        if not _in_scope(rule, response):
-            continue
-        open_alert = Alert.objects.filter(rule=rule, status__in=Alert.OPEN_STATUSES).first()
+        open_alert = open_alerts.get(rule.pk)
         if rule.kind == AlertRule.Kind.SINGLE:
             score = response.score(rule.metric)
             if score is None or score > rule.threshold:

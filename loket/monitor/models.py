@@ -181,12 +181,13 @@ class Response(TenantModel):
 
 
 class ResponseRollup(TenantModel):
-    """Counts per hour, once for the whole organisation and once per team, agent, channel and
-    reason for contact: what the dashboard reads instead of the responses.
+    """Counts per hour and per day, once for the whole organisation and once per team, agent,
+    channel and reason for contact: what the dashboard reads instead of the responses.
 
-    Every invitation and response adds to its hour's five cells in one statement, in its own
-    transaction (``rollups.py``). A dashboard reads one dimension's cells of its period: at most
-    hours x (teams, agents, channels or reasons) rows, however many responses there are.
+    Every invitation and response adds to its hour's and its day's five cells in one statement,
+    in its own transaction (``rollups.py``). A dashboard reads one dimension's cells of its
+    period: at most days (or hours) x (teams, agents, channels or reasons) rows, however many
+    responses there are.
     """
 
     class Dimension(models.TextChoices):
@@ -196,7 +197,14 @@ class ResponseRollup(TenantModel):
         CHANNEL = "channel", _("Kanaal")
         REASON = "reason", _("Contactreden")
 
-    bucket = models.DateTimeField()  # the start of the hour, UTC
+    class Span(models.TextChoices):
+        HOUR = "hour", _("Uur")
+        DAY = "day", _("Dag")
+
+    # An hour's cell (the 24-hour dashboard) and a day's (longer periods: 24 times fewer rows);
+    # a day starts at midnight in Europe/Amsterdam, stored in UTC like every time.
+    span = models.CharField(max_length=4, choices=Span.choices, default=Span.HOUR)
+    bucket = models.DateTimeField()  # the start of the hour or day
     dimension = models.CharField(max_length=10, choices=Dimension.choices)
     key = models.CharField(max_length=100, blank=True)  # the team's or agent's id, the channel, the reason
     invitations = models.PositiveIntegerField(default=0)
@@ -231,7 +239,9 @@ class ResponseRollup(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "dimension", "key", "bucket"], name="rollup_unique_cell")
+            models.UniqueConstraint(
+                fields=["organization", "span", "dimension", "key", "bucket"], name="rollup_unique_cell"
+            )
         ]
 
 

@@ -1,6 +1,6 @@
 """Incremental rollups: every invitation and response adds to its hour's cells.
 
-Five cells per hour and organisation are touched: the organisation's own, and its team's,
+Five cells per hour and five per day are touched: the organisation's own, and its team's,
 agent's, channel's and reason's. One statement does it (``INSERT … ON CONFLICT DO UPDATE SET
 n = n + excluded.n``, on PostgreSQL and SQLite alike), in the transaction of the invitation
 or response it counts, so the counts are exactly the rows. The dashboard sums cells instead of
@@ -9,10 +9,11 @@ scanning responses: its cost grows with hours and dimensions, not with responses
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from loket.monitor.models import LOW, ResponseRollup
 
@@ -43,6 +44,12 @@ def bucket_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def day_of(moment: datetime) -> datetime:
+    """The start of ``moment``'s day in Europe/Amsterdam (the days a dashboard shows), in UTC."""
+    local = timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+    return local.astimezone(UTC)
+
+
 def cells_of(*, team_id: int | None, agent_id: int | None, channel: str, reason: str) -> list[tuple[str, str]]:
     """The (dimension, key) cells one invitation or response counts in."""
     return [
@@ -64,7 +71,8 @@ def bump(
     reason: str,
     counts: dict[str, int],
 ) -> None:
-    """Add ``counts`` to the five cells of ``at``'s hour, creating those that do not exist yet."""
+    """Add ``counts`` to the five cells of ``at``'s hour and of its day, creating those that do
+    not exist yet (one statement)."""
     counts = {name: value for name, value in counts.items() if value}
     if not counts:
         return
@@ -73,20 +81,24 @@ def bump(
         raise ValueError(f"not a rollup count: {sorted(unknown)}")
     quote = connection.ops.quote_name
     table = quote(ResponseRollup._meta.db_table)
-    key_columns = ["organization_id", "dimension", "key", "bucket"]
+    key_columns = ["organization_id", "span", "dimension", "key", "bucket"]
     columns = [*key_columns, *COUNT_FIELDS]
-    bucket = connection.ops.adapt_datetimefield_value(bucket_of(at))
+    spans = [
+        ("hour", connection.ops.adapt_datetimefield_value(bucket_of(at))),
+        ("day", connection.ops.adapt_datetimefield_value(day_of(at))),
+    ]
     values = [counts.get(name, 0) for name in COUNT_FIELDS]
     cells = cells_of(team_id=team_id, agent_id=agent_id, channel=channel, reason=reason)
     params: list[Any] = []
-    for dimension, key in cells:
-        params += [organization_id, dimension, key, bucket, *values]
+    for span, bucket in spans:
+        for dimension, key in cells:
+            params += [organization_id, span, dimension, key, bucket, *values]
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     updates = ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in counts)
     # The names are the model's own columns, quoted; every value is a parameter.
     names, conflict = ", ".join(quote(c) for c in columns), ", ".join(quote(c) for c in key_columns)
     sql = (
-        f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(cells))} "  # noqa: S608
+        f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(cells) * len(spans))} "  # noqa: S608
         f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
     )
     with connection.cursor() as cursor:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet, Sum
-from django.db.models.functions import TruncDate, TruncHour
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from loket.accounts.models import Membership, Organization, Team, User
 from loket.customers.models import Channel
 from loket.monitor.models import Alert, AlertRule, Dashboard, Metric, Response, ResponseRollup, Survey
-from loket.monitor.rollups import COUNT_FIELDS
+from loket.monitor.rollups import COUNT_FIELDS, bucket_of, day_of
 
 ACTIVE_TTL_SECONDS = 30
 
@@ -181,9 +178,9 @@ def dashboard_data(
     the organisation's (created_at) index and stop after ten rows)."""
     now = now or timezone.now()
     since = now - timedelta(days=dashboard.period_days)
-    period = ResponseRollup.objects.for_org(organization).filter(
-        bucket__gte=since.replace(minute=0, second=0, microsecond=0)
-    )
+    hourly = dashboard.period_days <= 1
+    start = bucket_of(since) if hourly else day_of(since)
+    period = ResponseRollup.objects.for_org(organization).filter(span="hour" if hourly else "day", bucket__gte=start)
     raw = Response.objects.for_org(organization).filter(created_at__gte=since)
     scope = ("all", "")
     if team_id is not None:
@@ -193,9 +190,7 @@ def dashboard_data(
     cells = period.filter(dimension=scope[0], key=scope[1])
     sums = {name: Sum(name) for name in SUM_FIELDS}
     totals = cells.aggregate(**sums)
-    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    trunc = TruncHour("bucket", tzinfo=tz) if dashboard.period_days <= 1 else TruncDate("bucket", tzinfo=tz)
-    timeline = list(cells.annotate(moment=trunc).values("moment").annotate(**sums).order_by("moment"))
+    timeline = list(cells.values("bucket").annotate(**sums).order_by("bucket"))
     metrics = [m for m in (dashboard.metrics or ["csat"]) if m in Metric.values]
     labels = dict(Metric.choices)
     fmt = "%H:%M" if dashboard.period_days <= 1 else "%d-%m"
@@ -203,7 +198,7 @@ def dashboard_data(
         Series(
             metric=m,
             label=str(labels[m]),
-            points=[(row["moment"].strftime(fmt), figure(m, row)) for row in timeline],
+            points=[(timezone.localtime(row["bucket"]).strftime(fmt), figure(m, row)) for row in timeline],
             target=dashboard.targets.get(m),
             low=RANGES[m][0],
             high=RANGES[m][1],

@@ -54,7 +54,7 @@ def test_the_first_tap_stores_the_answer_with_the_snapshot(client, invitation, a
     do_hand_over(email_case, actor=None, to_user=owner, reason="other", note="verlof")
     response.refresh_from_db()
     assert response.agent == agent
-    rollup = ResponseRollup.objects.get(responses=1, dimension="agent")
+    rollup = ResponseRollup.objects.get(responses=1, dimension="agent", span="hour")
     assert (rollup.csat_sum, rollup.csat_n, rollup.key) == (4, 1, str(agent.pk))
 
 
