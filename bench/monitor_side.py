@@ -135,7 +135,7 @@ def seed(org: Any, bench: Any, customers: int, responses: int) -> dict[str, Any]
             FROM generate_series(1, %(n)s) g
             CROSS JOIN LATERAL (SELECT now() - interval '10 minutes'
                 - (g::double precision / %(n)s) * interval '%(days)s days' AS at) t
-            JOIN cases_case c ON c.id = %(low)s + (g * 7919) %% %(cases)s
+            JOIN cases_case c ON c.id = %(low)s + (g::bigint * 7919) %% %(cases)s
             """,
             {
                 "org": org.pk,
@@ -162,7 +162,7 @@ def seed(org: Any, bench: Any, customers: int, responses: int) -> dict[str, Any]
             CROSS JOIN LATERAL (SELECT
                 (CASE WHEN i.id %% 10 < 1 THEN 1 WHEN i.id %% 10 < 2 THEN 3 WHEN i.id %% 10 < 5 THEN 4 ELSE 5 END)
                     AS csat,
-                (i.id * 104729) %% 11 AS nps,
+                (i.id::bigint * 104729) %% 11 AS nps,
                 (i.id %% 5) <> 0 AS solved) s
             WHERE i.organization_id = %(org)s
             """,

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -531,17 +531,8 @@ def _in_scope(rule: AlertRule, response: Response) -> bool:
     return True
 
 
-def window_value(metric: str, values: list[int]) -> float:
-    """The window's figure: an average (CSAT, mark, CES), NPS (promoters - detractors, in %), or
-    the percentage solved."""
-    if metric == "nps":
-        return 100.0 * (sum(v >= 9 for v in values) - sum(v <= 6 for v in values)) / len(values)
-    if metric == "solved":
-        return 100.0 * sum(1 for v in values if v) / len(values)
-    return sum(values) / len(values)
-
-
-def _window(rule: AlertRule, now: datetime) -> list[tuple[int, int]]:
+def _window_rows(rule: AlertRule, now: datetime) -> QuerySet[Response]:
+    """The responses in the rule's window, newest first (at most ``window_count``)."""
     rows = Response.objects.for_org(rule.organization_id).filter(**{f"{rule.metric}__isnull": False})
     if rule.scope == AlertRule.Scope.TEAM:
         rows = rows.filter(team_id=rule.team_id)
@@ -552,8 +543,34 @@ def _window(rule: AlertRule, now: datetime) -> list[tuple[int, int]]:
     if rule.window_minutes:
         rows = rows.filter(created_at__gt=now - timedelta(minutes=rule.window_minutes))
     rows = rows.order_by("-created_at", "-pk")
-    limit = rule.window_count or 10000
-    return [(pk, int(value)) for pk, value in rows.values_list("pk", rule.metric)[:limit]]
+    return rows[: rule.window_count] if rule.window_count else rows
+
+
+def _window_stats(rule: AlertRule, now: datetime) -> tuple[int, float | None]:
+    """(number of responses, figure) of the rule's window, counted by the database: an
+    evaluation reads one row, whatever the window holds."""
+    rows = _window_rows(rule, now)
+    if rule.window_count:
+        rows = Response.objects.filter(pk__in=rows.values("pk"))
+    metric = rule.metric
+    found = rows.order_by().aggregate(
+        n=Count("pk"),
+        avg=Avg(metric) if metric not in ("nps", "solved") else Count("pk"),
+        high=Count("pk", filter=Q(nps__gte=9)) if metric == "nps" else Count("pk", filter=Q(solved=True)),
+        low=Count("pk", filter=Q(nps__lte=6)),
+    )
+    n = found["n"] or 0
+    if not n:
+        return 0, None
+    if metric == "nps":
+        return n, 100.0 * (found["high"] - found["low"]) / n
+    if metric == "solved":
+        return n, 100.0 * found["high"] / n
+    return n, float(found["avg"])
+
+
+def _window(rule: AlertRule, now: datetime) -> list[tuple[int, int]]:
+    return [(pk, int(value)) for pk, value in _window_rows(rule, now).values_list("pk", rule.metric)[:10000]]
 
 
 def do_evaluate_alerts(response: Response, *, now: datetime | None = None) -> list[Alert]:
@@ -587,21 +604,22 @@ def do_evaluate_alerts(response: Response, *, now: datetime | None = None) -> li
                 continue
             if open_alert is not None:
                 open_alert.responses.add(response)
+                Alert.objects.filter(pk=open_alert.pk).update(sample=F("sample") + 1)
                 continue
             alert = _raise(rule, float(score), 1, [response.pk])
         else:
-            window = _window(rule, now)
-            if len(window) < rule.min_responses:
+            n, value = _window_stats(rule, now)
+            if n < rule.min_responses or value is None:
                 continue
-            value = window_value(rule.metric, [v for _pk, v in window])
             if value >= rule.threshold:
                 if open_alert is not None:
                     do_resolve_alert(open_alert, actor=None, automatically=True, value=value)
                 continue
             if open_alert is not None:
                 continue
+            window = _window(rule, now)  # read only when it trips: the responses that caused it
             causes = [pk for pk, v in window if v <= LOW[rule.metric]] or [pk for pk, _v in window]
-            alert = _raise(rule, value, len(window), causes)
+            alert = _raise(rule, value, n, causes)
         if alert is not None:
             raised.append(alert)
     return raised
@@ -653,9 +671,8 @@ def do_recheck_alert(alert: Alert, *, now: datetime | None = None) -> bool:
     rule = alert.rule
     if not alert.is_open or not rule.is_active:
         return False
-    window = _window(rule, now)
-    value = window_value(rule.metric, [v for _pk, v in window]) if window else None
-    if len(window) < rule.min_responses or (value is not None and value >= rule.threshold):
+    n, value = _window_stats(rule, now)
+    if n < rule.min_responses or (value is not None and value >= rule.threshold):
         do_resolve_alert(alert, actor=None, automatically=True, value=value)
         return False
     return True

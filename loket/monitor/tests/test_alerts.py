@@ -133,6 +133,8 @@ def test_a_single_very_low_score_alerts_the_team_lead_within_a_minute(
     answer_at(email_case, 1, NOW + timedelta(minutes=1), committed, run_tasks)
     assert Alert.objects.count() == 1
     assert alert.responses.count() == 2
+    alert.refresh_from_db()
+    assert alert.sample == 2
 
 
 def test_a_lead_acknowledges_and_resolves_an_agent_may_not(org, owner, agent, survey, email_case, committed, run_tasks):
