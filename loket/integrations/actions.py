@@ -32,7 +32,7 @@ from loket.customers.selectors import find_identity
 from loket.integrations.base import DeliveryReport
 from loket.integrations.email.counts import count_mail
 from loket.integrations.models import InboundDelivery
-from loket.integrations.registry import Rejected, after_receive, parse_raw
+from loket.integrations.registry import Rejected, after_receive, before_receive, parse_raw
 from loket.lib.db import update_rows
 
 if TYPE_CHECKING:
@@ -247,6 +247,7 @@ def _store_all(organization: Organization, deliveries: list[InboundDelivery], bo
             _failed(delivery, error, now)
     if not parsed:
         return
+    _before_receive(organization, [inbound for _delivery, inbound in parsed])
     # Twice as a batch: the first attempt may lose a race for a new sender to another worker
     # (IntegrityError: nothing of the batch was written); the second then finds that sender.
     for _attempt in range(2):
@@ -264,6 +265,15 @@ def _store_all(organization: Organization, deliveries: list[InboundDelivery], bo
         )
         return
     _one_by_one(organization, parsed, now)
+
+
+def _before_receive(organization: Organization, inbounds: list[InboundMessage]) -> None:
+    """The channels' look before storing (a survey answer finds its case); a failure there is
+    logged and the messages are stored as they came."""
+    try:
+        before_receive(organization, inbounds)
+    except Exception:
+        logger.exception("look before storing %s received messages failed", len(inbounds))
 
 
 def _after_receive(received: list[tuple[InboundDelivery, InboundMessage, ReceiveResult]]) -> None:

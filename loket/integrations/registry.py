@@ -9,10 +9,21 @@ from django.utils.module_loading import import_string
 from loket.integrations.base import ChannelAdapter, DeliveryReport, Rejected
 
 if TYPE_CHECKING:
+    from loket.accounts.models import Organization
     from loket.cases.receiving import InboundMessage, ReceiveResult
     from loket.integrations.models import InboundDelivery
 
-__all__ = ["ADAPTERS", "AFTER_RECEIVE", "PARSERS", "Rejected", "after_receive", "get_adapter", "parse_raw"]
+__all__ = [
+    "ADAPTERS",
+    "AFTER_RECEIVE",
+    "BEFORE_RECEIVE",
+    "PARSERS",
+    "Rejected",
+    "after_receive",
+    "before_receive",
+    "get_adapter",
+    "parse_raw",
+]
 
 ADAPTERS: dict[str, str] = {
     "api": "loket.integrations.generic.adapter.GenericAdapter",
@@ -47,6 +58,25 @@ def parse_raw(delivery: InboundDelivery) -> InboundMessage | DeliveryReport:
     parser = import_string(path)
     parsed: InboundMessage | DeliveryReport = parser(delivery)
     return parsed
+
+
+# What looks at a channel's messages just before they are stored, and may point one at its case
+# (a survey answer by number goes to the invitation's case and does not reopen it): functions
+# (organization, [InboundMessage]) that change the messages in place, once per batch.
+BEFORE_RECEIVE: dict[str, list[str]] = {
+    "sms": ["loket.monitor.inbound.mark_survey_answers"],
+    "whatsapp": ["loket.monitor.inbound.mark_survey_answers"],
+    "chat": ["loket.monitor.inbound.mark_survey_answers"],
+}
+
+
+def before_receive(organization: Organization, inbounds: list[InboundMessage]) -> None:
+    by_channel: dict[str, list[InboundMessage]] = {}
+    for inbound in inbounds:
+        by_channel.setdefault(inbound.channel, []).append(inbound)
+    for channel, items in by_channel.items():
+        for path in BEFORE_RECEIVE.get(channel, []):
+            import_string(path)(organization, items)
 
 
 # What a channel does once its messages are stored (the e-mail acknowledgement of a new case,

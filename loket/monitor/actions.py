@@ -138,6 +138,9 @@ def do_save_survey(organization: Organization, survey: Survey | None, *, actor: 
         )
     from loket.monitor.selectors import forget_active_surveys
 
+    # Now (this process's next contact sees it) and after commit (a reader in between may have
+    # cached the old answer).
+    forget_active_surveys(organization.pk)
     transaction.on_commit(lambda: forget_active_surveys(organization.pk))
     return survey
 

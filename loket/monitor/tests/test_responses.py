@@ -176,3 +176,38 @@ def test_an_sms_reply_of_just_a_number_counts_as_the_answer(
 def test_a_whatsapp_or_chat_reply_that_is_not_a_number_is_just_a_message(survey, email_case):
     response = answered(email_case, "2", channel="email")
     assert response.low
+
+
+def test_an_sms_answer_after_resolution_lands_on_its_case_without_reopening_it(
+    client, sms_account, twilio, org, owner, committed, run_tasks
+):
+    from loket.accounts.models import Membership
+    from loket.cases.actions import do_resolve_case
+    from loket.cases.models import Case
+    from loket.monitor.actions import check_save_survey
+
+    check_save_survey(
+        Membership.objects.get(user=owner, organization=org),
+        None,
+        name="Na oplossing",
+        questions=[{"kind": "csat"}],
+        trigger="resolution",
+    )
+    post(client, sms_account, inbound("Mijn bank is kapot", sid="SM" + "1" * 32))
+    do_process_pending()
+    case = Case.objects.get()
+    committed(do_resolve_case, case, actor=owner)
+    run_tasks()
+    assert SurveyInvitation.objects.get().case == case
+    post(client, sms_account, inbound("4", sid="SM" + "2" * 32))
+    do_process_pending()
+    assert Response.objects.get().csat == 4
+    case.refresh_from_db()
+    assert Case.objects.count() == 1  # no new case for the answer
+    assert case.status == "resolved"  # and the resolved case stays resolved
+    assert case.messages.filter(kind="inbound", text="4").exists()
+    # Once answered, another number is an ordinary message again.
+    post(client, sms_account, inbound("9", sid="SM" + "3" * 32))
+    do_process_pending()
+    case.refresh_from_db()
+    assert Response.objects.count() == 1
