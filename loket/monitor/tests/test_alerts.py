@@ -4,6 +4,7 @@ score, no repeat while open, recovery resolves, and the team lead hears of it wi
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -100,7 +101,7 @@ def test_a_count_window_looks_at_the_last_n_responses(org, owner, survey, email_
 
 
 def test_a_single_very_low_score_alerts_the_team_lead_within_a_minute(
-    org, owner, survey, email_case, committed, run_tasks, team
+    org, owner, survey, email_case, committed, run_tasks, team, http_calls
 ):
     from loket.accounts.actions import do_add_member
     from loket.accounts.models import Role
@@ -129,6 +130,12 @@ def test_a_single_very_low_score_alerts_the_team_lead_within_a_minute(
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     assert delivery.event.type == "alert.raised"
     assert delivery.event.data["alert_id"] == alert.pk
+    # The signed webhook went out in the same minute.
+    requests, _responder = http_calls
+    hook = next(r for r in requests if str(r.url) == "https://erp.example.test/hook")
+    assert hook.headers["X-Loket-Event"] == "alert.raised"
+    assert hook.headers["X-Loket-Signature"]
+    assert json.loads(hook.content)["data"]["rule"] == "Zeer ontevreden"
     # A second very low score joins the open alert.
     answer_at(email_case, 1, NOW + timedelta(minutes=1), committed, run_tasks)
     assert Alert.objects.count() == 1
