@@ -88,6 +88,8 @@ def check_save_survey(
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = _("Geef de enquête een naam.")
+    elif len(name.strip()) > 120:
+        errors["name"] = _("Een naam heeft hoogstens 120 tekens.")
     try:
         questions = clean_questions(questions)
     except ValueError as error:
@@ -396,7 +398,8 @@ def do_complete_response(response: Response, answers: dict[str, str], comment: s
         if kind == "text" or not raw:
             continue
         scores[kind] = parse_answer(kind, raw)
-    comment = comment.strip()[:4000] if "text" in kinds else ""
+    # PostgreSQL stores no NUL character; a pasted one is dropped rather than losing the answer.
+    comment = comment.replace("\x00", "").strip()[:4000] if "text" in kinds else ""
     now = timezone.now()
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
@@ -488,6 +491,8 @@ def check_save_alert_rule(membership: Membership, rule: AlertRule | None, **fiel
     errors = {}
     if not str(fields.get("name", "")).strip():
         errors["name"] = _("Geef de alarmregel een naam.")
+    elif len(str(fields["name"]).strip()) > 120:
+        errors["name"] = _("Een naam heeft hoogstens 120 tekens.")
     kind = fields.get("kind", AlertRule.Kind.WINDOW)
     metric = fields.get("metric", "")
     if metric not in Metric.values:

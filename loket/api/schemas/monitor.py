@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Schema
+from pydantic import Field
+
+from loket.api.schemas.common import Id, Str60, Str120, Str512
 
 
 class SurveyOut(Schema):
@@ -21,14 +24,14 @@ class SurveyOut(Schema):
 
 
 class SurveyIn(Schema):
-    name: str
-    questions: list[dict[str, str]]
-    team_id: int | None = None
-    channel: str = ""
-    trigger: str = "contact"
-    sample_percent: int = 100
-    quiet_days: int = 14
-    valid_days: int = 7
+    name: Str120
+    questions: list[dict[Str60, Str512]] = Field(max_length=10)
+    team_id: Id | None = None
+    channel: Str60 = ""
+    trigger: Str60 = "contact"
+    sample_percent: int = Field(100, ge=1, le=100)
+    quiet_days: int = Field(14, ge=0, le=365)
+    valid_days: int = Field(7, ge=1, le=60)
     is_active: bool = True
 
 

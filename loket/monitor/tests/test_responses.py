@@ -71,6 +71,12 @@ def test_the_rest_is_optional_and_saved_once(client, invitation):
     assert (response.solved, response.comment) == (True, "Snel geholpen, dank!")
 
 
+def test_a_comment_with_a_nul_character_is_kept_without_it(client, invitation):
+    client.post(page(invitation), {"answer": "4"})
+    client.post(page(invitation), {"text": "Prima\x00 geholpen"})
+    assert Response.objects.get().comment == "Prima geholpen"
+
+
 def test_a_second_first_answer_updates_nothing(client, invitation):
     client.post(page(invitation), {"answer": "5"})
     client.post(page(invitation), {"solved": "1"})
