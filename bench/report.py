@@ -496,10 +496,14 @@ def channels(result: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
     if live and "error" in live:
         out(f"   live ERROR: {live['error'][-300:]}")
     elif live:
-        interval = result.get("params", {}).get("inbound_interval") or 0.2  # inbound_worker's default
+        interval = result.get("params", {}).get("inbound_interval")
+        # inbound_worker's defaults: woken by PostgreSQL's NOTIFY (polling once a second besides); polling on SQLite
+        waiting = "woken by NOTIFY" if result.get("db") == "postgres" else "polling every 0.2 s when idle"
+        if interval:
+            waiting += f", polling every {interval} s"
         out(
             f"   live, {live['samples']} samples each, one at a time {live['gap_s'][0]}-{live['gap_s'][1]} s apart "
-            f"({live.get('channel_layer')}; 2 inbound workers polling every {interval} s when idle; "
+            f"({live.get('channel_layer')}; 2 inbound workers {waiting}; "
             f"machine busy {pct(live.get('machine_busy_share'))}):"
         )
         for key, label, call, target in (

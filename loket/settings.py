@@ -343,6 +343,11 @@ TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com/2010-04-01")
 # Hours between two fetches of a WhatsApp number's message templates by the task worker
 # (status changes arrive sooner, by webhook; `manage.py whatsapp_templates --sync` fetches now).
 WHATSAPP_TEMPLATE_SYNC_HOURS = env_int("WHATSAPP_TEMPLATE_SYNC_HOURS", 3)
+# The webhooks' acknowledgement path (integrations/ingress.py): WhatsApp's and Twilio's posts
+# answered on the event loop; off sends them through Django's views like every other request.
+INBOUND_FAST_PATH = env_bool("INBOUND_FAST_PATH", True)
+# How long that path remembers an account (and that a key is unknown) per server process.
+INBOUND_ACCOUNT_MEMORY_SECONDS = env_int("INBOUND_ACCOUNT_MEMORY_SECONDS", 30)
 # Key for secrets stored in the database (IMAP passwords); SECRET_KEY when not set.
 SECRETS_KEY = env_str("SECRETS_KEY")
 # Messages an hour one sender address may deliver to the SMTP receiver; more get 451 (try later).
