@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from loket.api.errors import ApiError
 from loket.api.schemas.promises import BookingIn, BookingOut, SlotOut
@@ -43,7 +43,7 @@ def _do(token: str, run: Any) -> dict[str, Any]:
 
 @router.post("/{token}", auth=None, response={201: BookingOut}, summary="Book a slot")
 def book_slot(request: HttpRequest, token: str, payload: BookingIn) -> Any:
-    return 201, _do(token, lambda link: booking.do_book(link, payload.slot))
+    return Status(201, _do(token, lambda link: booking.do_book(link, payload.slot)))
 
 
 @router.post("/{token}/move", auth=None, response=BookingOut, summary="Move the booking to another slot")
