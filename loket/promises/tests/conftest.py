@@ -53,3 +53,13 @@ def guard(django_capture_on_commit_callbacks):
             return run_guard()
 
     return run
+
+
+@pytest.fixture
+def api(token):
+    """The API as ``org``'s integration token (loket/api/tests/conftest.py's client)."""
+    from django.test import Client
+
+    from loket.api.tests.conftest import ApiClient
+
+    return ApiClient(Client(), token)
