@@ -268,7 +268,7 @@ def invitation(link: BookingLink, promise: Promise, *, cancelled: bool = False) 
     calendar.add("method", "CANCEL" if cancelled else "REQUEST")
     event = Event()
     event.add("uid", f"booking-{link.pk}@loket")
-    event.add("sequence", promise.changes.count())
+    event.add("sequence", _sequence(promise) + (1 if cancelled else 0))
     event.add("dtstamp", timezone.now())
     event.add("dtstart", promise.due_from)
     event.add("dtend", promise.due_until)
@@ -286,6 +286,15 @@ def invitation(link: BookingLink, promise: Promise, *, cancelled: bool = False) 
         event.add("attendee", vCalAddress(f"mailto:{link.email}"))
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _sequence(promise: Promise) -> int:
+    """How often the booking changed: the promises it replaced (a move is a renegotiation)."""
+    count, current = 0, promise
+    while current.replaces_id is not None and count < 100:
+        current = Promise.objects.only("replaces_id").get(pk=current.replaces_id)
+        count += 1
+    return count
 
 
 def _address(sender: str) -> str:

@@ -11,7 +11,7 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
-from loket.accounts.models import Organization, User
+from loket.accounts.models import Organization, Team, User
 from loket.cases.models import Case
 from loket.promises.models import BookingLink, Notification, Promise, PromiseChange, PromiseReporter
 
@@ -60,7 +60,7 @@ def filter_promises(
     if owner_id is not None:
         promises = promises.filter(owner_id=owner_id)
     if team_id is not None:
-        promises = promises.filter(case__team_id=team_id)
+        promises = promises.filter(of_team(team_id))
     if due_before is not None:
         promises = promises.filter(due_until__lte=due_before)
     return promises
@@ -98,6 +98,12 @@ def broken_unanswered() -> Q:
 # --- The team board ---------------------------------------------------------------------------
 
 
+def of_team(team_id: int) -> Q:
+    """A team's promises: on the team's cases, or owned by one of its members."""
+    members = Team.members.through.objects.filter(team_id=team_id).values("user_id")
+    return Q(case__team_id=team_id) | Q(owner_id__in=members)
+
+
 @dataclass
 class Board:
     due_today: list[Promise]
@@ -116,7 +122,7 @@ def team_board(organization: Organization, team_id: int | None, now: datetime | 
     day_end = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     promises = list_promises(organization)
     if team_id is not None:
-        promises = promises.filter(case__team_id=team_id)
+        promises = promises.filter(of_team(team_id))
     open_ = promises.filter(status=Promise.Status.OPEN)
     at_risk_q = Q(cannot_keep_at__isnull=False) | Q(risk_at__lte=now)
     return Board(
