@@ -125,6 +125,14 @@ class Promise(TenantModel):
     def is_deadline(self) -> bool:
         return self.due_from is None
 
+    @property
+    def whole_days(self) -> bool:
+        """A window of whole days in Amsterdam ("ophalen op donderdag"): shown as dates, not times."""
+        if self.due_from is None:
+            return False
+        start, end = timezone.localtime(self.due_from), timezone.localtime(self.due_until)
+        return start.time() == end.time() == start.time().replace(hour=0, minute=0, second=0, microsecond=0)
+
     def at_risk(self, now: object = None) -> bool:
         """Open, and its escalation moment has passed (or it was reported not to be kept)."""
         moment = now or timezone.now()
