@@ -183,6 +183,32 @@ def do_make_promise(
     return promise
 
 
+def check_confirm_to_customer(membership: Membership, promise: Promise) -> Message:
+    """Tell the customer what was promised and when, on the case's reply channel.
+
+    Sent as Loket's own (automatic) message: it is not the contact a callback promises, so it
+    never keeps one, and it leaves the case's status alone.
+    """
+    from loket.cases.actions import do_reply, reply_channel, require_reachable
+    from loket.integrations.registry import get_adapter
+
+    require_writer(membership)
+    case = promise.case
+    require_reachable(case)
+    adapter = get_adapter(reply_channel(case))
+    if adapter is not None:
+        refusal = adapter.free_text_refusal(case)
+        if refusal:
+            raise ValidationError(refusal)
+    text = _("Wij hebben u toegezegd: %(what)s — %(when)s.") % {
+        "what": promise.description,
+        "when": notify.when(promise),
+    }
+    if adapter is not None:
+        adapter.check_reply(case, text)
+    return do_reply(case, actor=membership.user, text=text, automatic=True)
+
+
 # --- Kept -------------------------------------------------------------------------------------
 
 

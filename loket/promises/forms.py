@@ -46,7 +46,8 @@ class PromiseForm(WindowForm):
         max_length=2000,
     )
     external_ref = forms.CharField(label=_("Kenmerk (order, zending)"), required=False, max_length=120)
-    field_order = ["kind", "description", "day", "from_time", "until_time", "external_ref"]
+    confirm = forms.BooleanField(label=_("Bevestig het de klant (wat en wanneer)"), required=False)
+    field_order = ["kind", "description", "day", "from_time", "until_time", "external_ref", "confirm"]
 
 
 class RenegotiateForm(WindowForm):

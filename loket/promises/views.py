@@ -59,7 +59,7 @@ def promise_make(request: DeskRequest, case_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             due_from, due_until = form.window()
-            actions.check_make_promise(
+            promise = actions.check_make_promise(
                 request.membership,
                 case,
                 kind=form.cleaned_data["kind"],
@@ -72,9 +72,23 @@ def promise_make(request: DeskRequest, case_id: int) -> HttpResponse:
             apply_errors(form, exc)
         else:
             messages.success(request, _("Toezegging vastgelegd."))
+            if form.cleaned_data.get("confirm"):
+                _confirm(request, promise)
             return redirect("web:case", case.pk)
     context = promises_context(request, case, promise_form=form)
     return render(request, "promises/promise_form.html", context, status=400)
+
+
+def _confirm(request: DeskRequest, promise: Promise) -> None:
+    """The customer hears what was promised; when the channel refuses, the agent is told why."""
+    try:
+        actions.check_confirm_to_customer(request.membership, promise)
+    except ValidationError as exc:
+        messages.warning(
+            request, _("De bevestiging aan de klant is niet verstuurd: %(reason)s") % {"reason": " ".join(exc.messages)}
+        )
+    else:
+        messages.success(request, _("De klant krijgt een bevestiging van de toezegging."))
 
 
 def _act(

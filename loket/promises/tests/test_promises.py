@@ -267,3 +267,28 @@ def test_viewers_cannot_make_promises(clock, case, viewer, client):
 
 def test_minutes_helper():
     assert minutes(15).seconds == 900
+
+
+def test_the_customer_is_told_what_was_promised_and_it_does_not_keep_the_callback(
+    clock, case, agent, agent_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent_client.post(
+            f"/zaken/{case.pk}/toezeggingen/nieuw/",
+            {
+                "kind": "callback",
+                "description": "Wij bellen u terug over de bank.",
+                "day": "2026-12-01",
+                "from_time": "09:00",
+                "until_time": "09:30",
+                "confirm": "on",
+            },
+            follow=True,
+        )
+    assert "De klant krijgt een bevestiging" in response.content.decode()
+    confirmation = case.messages.get(kind="outbound")
+    assert "Wij hebben u toegezegd: Wij bellen u terug over de bank." in confirmation.text
+    assert "09:00" in confirmation.text
+    assert confirmation.automatic
+    # Sent inside the window, yet Loket's own confirmation is not the promised call.
+    assert Promise.objects.get().status == "open"
