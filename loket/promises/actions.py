@@ -25,7 +25,7 @@ from loket.customers.models import Channel
 from loket.events.actions import record_event
 from loket.lib.secrets import encrypt
 from loket.promises import notify
-from loket.promises.models import Notification, Promise, PromiseChange, PromiseReporter
+from loket.promises.models import Notification, Promise, PromiseChange, PromisePolicy, PromiseReporter
 from loket.promises.schedule import next_check, plan, policy_for
 
 MAX_DESCRIPTION = 2000
@@ -551,3 +551,27 @@ def do_create_reporter(organization: Organization, *, name: str) -> tuple[Promis
         organization=organization, name=name.strip()[:120], key=secrets.token_urlsafe(18), secret=encrypt(secret)
     )
     return reporter, secret
+
+
+def check_set_promise_policy(
+    membership: Membership, *, kind: str, remind_minutes: int, risk_minutes: int = 0, risk_working_days: int = 0
+) -> PromisePolicy:
+    """When promises of one kind are reminded and escalated, for promises made from now on."""
+    if not membership.is_admin:
+        raise PermissionDenied(_("Alleen een beheerder kan de bewaking van toezeggingen instellen."))
+    if kind not in Promise.Kind.values:
+        raise ValidationError({"kind": _("Onbekende soort toezegging %(kind)s.") % {"kind": repr(kind)}})
+    if risk_minutes and risk_working_days:
+        raise ValidationError(
+            {"risk_working_days": _("Kies minuten voor het einde of werkdagen voor de datum, niet allebei.")}
+        )
+    row, _created = PromisePolicy.objects.update_or_create(
+        organization=membership.organization,
+        kind=kind,
+        defaults={
+            "remind_minutes": remind_minutes,
+            "risk_minutes": risk_minutes,
+            "risk_working_days": risk_working_days,
+        },
+    )
+    return row

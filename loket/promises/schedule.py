@@ -38,6 +38,15 @@ DEFAULTS: dict[str, Policy] = {
 }
 
 
+def policies_for(organization_id: int) -> dict[str, Policy]:
+    """Every kind's policy: the organisation's own, else the default. One query."""
+    own = {
+        row.kind: Policy(row.remind_minutes, row.risk_minutes, row.risk_working_days)
+        for row in PromisePolicy.objects.for_org(organization_id)
+    }
+    return {kind: own.get(kind, DEFAULTS[kind]) for kind in Promise.Kind.values}
+
+
 def policy_for(organization_id: int, kind: str) -> Policy:
     row = PromisePolicy.objects.for_org(organization_id).filter(kind=kind).first()
     if row is None:

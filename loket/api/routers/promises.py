@@ -26,6 +26,8 @@ from loket.api.schemas.promises import (
     ChangeOut,
     KeptRateOut,
     NoteIn,
+    PolicyIn,
+    PolicyOut,
     PromiseCreate,
     PromiseFilters,
     PromiseOut,
@@ -36,6 +38,7 @@ from loket.api.schemas.promises import (
 )
 from loket.cases.selectors import access_case
 from loket.promises import actions, booking
+from loket.promises.schedule import policies_for
 from loket.promises.selectors import (
     access_promise,
     access_promise_by_ref,
@@ -116,6 +119,23 @@ def create_reporter(request: HttpRequest, payload: ReporterIn) -> Status[Any]:
     reporter, secret = actions.check_create_reporter(actor.membership, name=payload.name)
     url = f"{settings.SITE_URL}/inbound/toezeggingen/{reporter.key}/"
     return Status(201, {"id": reporter.pk, "name": reporter.name, "webhook_url": url, "secret": secret})
+
+
+@router.get("/policies", auth=ADMIN, response=list[PolicyOut], summary="When each kind is reminded and escalated")
+def list_policies(request: HttpRequest) -> Any:
+    policies = policies_for(actor_of(request).organization.pk)
+    return [{"kind": kind, **vars(policy)} for kind, policy in policies.items()]
+
+
+@router.put("/policies/{kind}", auth=ADMIN, response=PolicyOut, summary="Set one kind's reminder and escalation")
+def set_policy(request: HttpRequest, kind: str, payload: PolicyIn) -> Any:
+    row = actions.check_set_promise_policy(actor_of(request).membership, kind=kind, **payload.model_dump())
+    return {
+        "kind": row.kind,
+        "remind_minutes": row.remind_minutes,
+        "risk_minutes": row.risk_minutes,
+        "risk_working_days": row.risk_working_days,
+    }
 
 
 @router.post("/booking-links", auth=WRITE, response={201: BookingLinkOut}, summary="A link the customer books with")

@@ -147,3 +147,18 @@ class BookingOut(Schema):
     status: str
     due_from: datetime | None
     due_until: datetime | None
+
+
+class PolicyIn(Input):
+    remind_minutes: int = Field(
+        ge=0, le=60 * 24 * 30, description="Remind the owner this long before the window opens."
+    )
+    risk_minutes: int = Field(0, ge=0, le=60 * 24 * 30, description="At risk this long before the window closes.")
+    risk_working_days: int = Field(0, ge=0, le=20, description="Or: at risk this many working days before the date.")
+
+
+class PolicyOut(Schema):
+    kind: str
+    remind_minutes: int
+    risk_minutes: int
+    risk_working_days: int

@@ -127,6 +127,7 @@ def world(org, team, customer, case, inbound_case, agent) -> dict[str, Any]:
     booking.do_book(booked, slots[0].key)
     return {
         "promise": promise.pk,
+        "policy_kind": "delivery",
         "external_ref": "ORD-1",
         "booking_token": booking.token_for(fresh),
         "booked_token": booking.token_for(booked),

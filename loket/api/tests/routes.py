@@ -155,6 +155,15 @@ ROUTES: list[Route] = [
     Route("GET", "/promises/board", outsider=OUTSIDER_OWN),
     Route("POST", "/promises/reporters", body={"name": "Vervoerder"}, outsider=OUTSIDER_OWN, ok=201, admin=True),
     Route("POST", "/promises/booking-links", body={"case_id": "{case}"}, ok=201),
+    # The organisation's own configuration: another organisation's token reads and sets its own.
+    Route("GET", "/promises/policies", outsider=OUTSIDER_OWN, admin=True),
+    Route(
+        "PUT",
+        "/promises/policies/{policy_kind}",
+        body={"remind_minutes": 30, "risk_working_days": 2},
+        outsider=OUTSIDER_OWN,
+        admin=True,
+    ),
     # The customer's booking: no token, the signed link is the permission, whoever holds it
     # (a tampered or foreign link is refused: promises/tests/test_booking.py).
     Route("GET", "/bookings/{booking_token}/slots", outsider=OUTSIDER_OWN),

@@ -179,3 +179,23 @@ def test_a_late_kept_report_after_broken_keeps_the_break_visible(clock, case, ag
     body = response.json()
     assert body["status"] == "broken"
     assert body["kept_late_at"] is not None
+
+
+def test_an_admin_sets_when_deliveries_escalate_and_new_promises_follow(clock, org, owner, case, agent):
+    from django.test import Client
+
+    from loket.accounts.actions import do_create_token
+    from loket.accounts.models import Scope
+    from loket.api.tests.conftest import ApiClient
+
+    admin = ApiClient(Client(), do_create_token(org, "Beheer", [Scope.ADMIN], actor=owner).secret)
+    response = admin.request("PUT", "/promises/policies/callback", {"remind_minutes": 60, "risk_minutes": 30})
+    assert response.status_code == 200, response.content
+    assert {p["kind"]: p["risk_minutes"] for p in admin.get("/promises/policies").json()}["callback"] == 30
+    bad = admin.request(
+        "PUT", "/promises/policies/callback", {"remind_minutes": 5, "risk_minutes": 5, "risk_working_days": 1}
+    )
+    assert bad.status_code == 422
+    promise = callback(case, agent)
+    assert promise.risk_at == at("2026-12-01 14:30")
+    assert promise.remind_at == at("2026-12-01 13:00")
