@@ -235,7 +235,9 @@ def do_keep_promise(
     stays broken: the customer waited too long, and the kept-rate says so."""
     at = at or timezone.now()
     with transaction.atomic():
-        promise = Promise.objects.select_for_update().select_related("case__organization").get(pk=promise.pk)
+        promise = (
+            Promise.objects.select_for_update(of=("self",)).select_related("case__organization").get(pk=promise.pk)
+        )
         if promise.status == Promise.Status.BROKEN:
             if promise.kept_late_at is None:
                 promise.kept_late_at = at
@@ -334,7 +336,9 @@ def do_break_promise(promise: Promise, *, actor: User | None, note: str = "", at
     """Break an open promise: the team lead hears it, and the owner is asked to contact the
     customer with an apology and a new proposal; the case goes on top of the owner's inbox."""
     with transaction.atomic():
-        promise = Promise.objects.select_for_update().select_related("case__organization").get(pk=promise.pk)
+        promise = (
+            Promise.objects.select_for_update(of=("self",)).select_related("case__organization").get(pk=promise.pk)
+        )
         if promise.status != Promise.Status.OPEN:
             return promise
         apply_break(promise, at or timezone.now())
@@ -380,7 +384,9 @@ def check_cancel_promise(membership: Membership, promise: Promise, *, reason: st
 
 def do_cancel_promise(promise: Promise, *, actor: User | None, reason: str) -> Promise:
     with transaction.atomic():
-        promise = Promise.objects.select_for_update().select_related("case__organization").get(pk=promise.pk)
+        promise = (
+            Promise.objects.select_for_update(of=("self",)).select_related("case__organization").get(pk=promise.pk)
+        )
         if promise.status != Promise.Status.OPEN:
             return promise
         now = timezone.now()
@@ -428,7 +434,11 @@ def do_renegotiate_promise(
     """A new promise for a new window that replaces this one. An open promise becomes
     "renegotiated"; a broken one stays broken (the break happened) and points to its successor."""
     with transaction.atomic():
-        old = Promise.objects.select_for_update().select_related("case__organization", "owner").get(pk=promise.pk)
+        old = (
+            Promise.objects.select_for_update(of=("self",))
+            .select_related("case__organization", "owner")
+            .get(pk=promise.pk)
+        )
         if old.status == Promise.Status.OPEN:
             old.status = Promise.Status.RENEGOTIATED
             old.closed_at = timezone.now()
@@ -462,7 +472,9 @@ def do_report_cannot_keep(promise: Promise, *, actor: User | None, reason: str, 
     """An outside party says the promise cannot be kept (the replacement is not available):
     the owner is alerted at once and must offer the customer an alternative (renegotiate)."""
     with transaction.atomic():
-        promise = Promise.objects.select_for_update().select_related("case__organization").get(pk=promise.pk)
+        promise = (
+            Promise.objects.select_for_update(of=("self",)).select_related("case__organization").get(pk=promise.pk)
+        )
         if promise.status != Promise.Status.OPEN or promise.cannot_keep_at is not None:
             return promise
         promise.cannot_keep_at = timezone.now()

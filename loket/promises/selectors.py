@@ -30,9 +30,10 @@ def access_promise(organization: Organization | int, promise_id: int | str) -> P
 
 def access_promise_by_ref(organization: Organization | int, external_ref: str) -> Promise:
     """The newest promise with this external reference (the ERP's order number), or 404."""
+    reference = external_ref.strip()
     promise = (
-        list_promises(organization).filter(external_ref=external_ref.strip()).order_by("-created_at", "-id").first()
-        if external_ref.strip()
+        list_promises(organization).filter(external_ref=reference).order_by("-created_at", "-id").first()
+        if reference and "\x00" not in reference and len(reference) <= 120
         else None
     )
     if promise is None:

@@ -17,7 +17,7 @@ from loket.accounts.selectors import access_colleague, access_team
 from loket.api.auth import ADMIN, READ, WRITE, actor_of
 from loket.api.pagination import PageParams, paginate
 from loket.api.refs import find, find_optional
-from loket.api.schemas.common import Page
+from loket.api.schemas.common import Page, Str120
 from loket.api.schemas.promises import (
     BoardOut,
     BookingLinkIn,
@@ -106,7 +106,7 @@ def get_board(request: HttpRequest, team: int | None = None) -> Any:
 
 
 @router.post("/report-by-ref/{external_ref}", auth=WRITE, response=PromiseOut, summary="Report by external reference")
-def report_by_ref(request: HttpRequest, external_ref: str, payload: ReportIn) -> Any:
+def report_by_ref(request: HttpRequest, external_ref: Str120, payload: ReportIn) -> Any:
     actor = actor_of(request)
     promise = access_promise_by_ref(actor.organization, external_ref)
     actions.check_report_outcome(actor.membership, promise, outcome=payload.outcome, reason=payload.reason)
