@@ -153,6 +153,7 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
         "promise_id": promise.pk,
         "notification_id": promise.notifications.get(recipient=owner).pk,
         "external_ref": "ORD-ISO-1",
+        "kind": "delivery",
         "account_id": whatsapp_number(org, team).pk,
         "mailbox_id": mailbox.pk,
         "delivery_id": delivery.pk,
