@@ -236,6 +236,7 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         ratios["email_e2e_share_of_parse_only"] = ratio(e2e, baseline.get("msgs_per_s"))
 
     lines += channels(result, ratios)
+    lines += _promises_section(result)
 
     # 2. pages
     out("")
@@ -526,6 +527,35 @@ def channels(result: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
                     f"       of which stored → claimed by an inbound worker: p50 {num(wait['p50_ms'])} ms, "
                     f"p95 {num(wait['p95_ms'])}, p99 {num(wait['p99_ms'])}"
                 )
+    return lines
+
+
+def _promises_section(result: dict[str, Any]) -> list[str]:
+    """Issue 7: the promise guard (bench/promises.py)."""
+    escalation, scan = result.get("promises_escalation"), result.get("promises_scan")
+    if not escalation and not scan:
+        return []
+    lines = ["", "Promises: the guard (2 manage.py promise_guard processes, SKIP LOCKED)"]
+    if escalation and "error" in escalation:
+        lines.append(f"   escalation ERROR: {escalation['error'][-300:]}")
+    elif escalation:
+        seconds = escalation["seconds_from_due_to_last_escalation"]
+        ok = seconds is not None and seconds < escalation["target_s"] and escalation["exactly_once"]
+        lines.append(
+            f"   {escalation['promises']:,} promises due at once: last escalation {num(seconds)} s after they fell due "
+            f"({num(escalation['escalations_per_s'])} /s), exactly once: {escalation['exactly_once']} "
+            f"(target < {escalation['target_s']} s: {verdict(ok)})"
+        )
+    if scan and "error" in scan:
+        lines.append(f"   scan ERROR: {scan['error'][-300:]}")
+    elif scan and "skipped" in scan:
+        lines.append(f"   scan: {scan['skipped']}")
+    elif scan:
+        lines.append(
+            f"   scan of {scan['scan_large']['batch']} due: {num(scan['scan_small']['median_ms'])} ms with "
+            f"{scan['rows_small']:,} promises, {num(scan['scan_large']['median_ms'])} ms with {scan['rows_large']:,} "
+            f"(x{scan['ratio_large_to_small']}); partial index used: {scan['uses_partial_index']}"
+        )
     return lines
 
 

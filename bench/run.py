@@ -6,6 +6,9 @@
    process (bench/loadgen.py), then a check that the database holds exactly the accepted
    messages and that redelivering them creates nothing. Baseline: raw INSERTs into a table
    shaped like cases_message on the same database (bench/raw_insert.py).
+1d. Promises (``--only promises``): 10,000 promises due in the same minute escalated by two
+    ``manage.py promise_guard`` processes (each exactly once, within 60 s), and the guard's scan
+    with 1,000,000 promises in the table (its plan shows the partial index); bench/promises.py.
 1c. Messaging channels (``--only channels``): the WhatsApp and Twilio SMS webhooks under the same
    load and server set-up as 1., with signed real-shaped bodies and a share of redeliveries, and the
    same database check; beside the generic inbound path (async), the raw INSERTs and the floor (the
@@ -75,6 +78,8 @@ FULL = {
     "webhook_messages": 20_000,
     "webhook_max_s": 60,
     "live_samples": 200,
+    "promises_due": 10_000,
+    "promises_rows": 1_000_000,
 }
 QUICK = {
     "ingest_messages": 1_500,
@@ -92,6 +97,8 @@ QUICK = {
     "webhook_messages": 1_500,
     "webhook_max_s": 30,
     "live_samples": 40,
+    "promises_due": 1_000,
+    "promises_rows": 100_000,
 }
 # ``--only <section>`` runs these phases: the channels' figures beside the generic inbound path
 # (stored, then answered: the async mode) and the raw INSERT baseline of the same run.
@@ -104,6 +111,8 @@ SECTIONS = {
         "sms_ingest",
         "live_delivery",
     ),
+    # The promise guard (issue 7): escalations of promises due at once, and the scan's cost.
+    "promises": ("promises_escalation", "promises_scan"),
 }
 # The webhooks' message ids start like the providers' (the database check finds them by prefix).
 WEBHOOK_ID_PREFIX = {"whatsapp": "wamid.load-whatsapp", "sms": "SMload-sms"}
@@ -651,6 +660,20 @@ def phase_email(dbs: Databases, env: dict[str, str], size: dict[str, Any]) -> di
     return result
 
 
+def phase_promises(dbs: Databases, env: dict[str, str], size: dict[str, Any], what: str) -> dict[str, Any]:
+    """bench/promises.py on a fresh database: ``escalate`` (N promises due in the same minute, 2
+    guard workers) or ``scan`` (the scan's cost with ROWS promises in the table, and its plan)."""
+    url = dbs.fresh(f"promises_{what}")
+    try:
+        if what == "escalate":
+            args = ["escalate", "--promises", str(size["promises_due"]), "--workers", "2"]
+        else:
+            args = ["scan", "--rows", str(size["promises_rows"])]
+        return run_json([PY, "bench/promises.py", *args], {**env, "DATABASE_URL": url}, 1800, label=f"promises-{what}")
+    finally:
+        dbs.drop(f"promises_{what}")
+
+
 def phase_pages(dbs: Databases, env: dict[str, str], scales: list[int]) -> list[dict[str, Any]]:
     url = dbs.fresh("pages")
     env = {**env, "DATABASE_URL": url}
@@ -865,6 +888,8 @@ def main() -> int:
         phase("sms_ingest", partial(phase_webhook_ingest, dbs, env, "sms", size))
         phase("live_delivery", lambda: phase_live(dbs, env, size))
         phase("pages", lambda: phase_pages(dbs, env, scales))
+        phase("promises_escalation", partial(phase_promises, dbs, env, size, "escalate"))
+        phase("promises_scan", partial(phase_promises, dbs, env, size, "scan"))
         if not (args.skip_peer or args.quick):
             phase("peer", lambda: phase_peer(args.db, peer_tickets))
     except KeyboardInterrupt:

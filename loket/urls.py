@@ -5,6 +5,7 @@ from loket.integrations.email.providers import provider_webhook
 from loket.integrations.sms.webhook import sms_webhook
 from loket.integrations.whatsapp.webhook import whatsapp_webhook
 from loket.ops.views import health
+from loket.promises.public import booking_page, report_webhook
 
 urlpatterns = [
     path("", include("loket.web.urls_auth")),
@@ -19,6 +20,10 @@ urlpatterns = [
     # SMS through Twilio, incoming messages and status callbacks per channel account: docs/channels/sms.md.
     path("inbound/sms/<str:key>/", sms_webhook, name="sms_webhook"),
     path("inbound/sms/<str:key>/status/", sms_webhook, name="sms_status_webhook"),
+    # Promises: the customer's callback booking page and outside systems' signed reports (docs/promises.md).
+    path("terugbellen/<str:token>/", booking_page, name="promise_booking"),
+    path("inbound/toezeggingen/<str:key>/", report_webhook, name="promise_report_webhook"),
+    path("", include("loket.promises.urls")),
     # Django's set_language: POST language + next, stores the choice in a cookie.
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("loket.web.urls")),

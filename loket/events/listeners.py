@@ -29,7 +29,13 @@ def _webhooks(events: list[Event]) -> None:
     do_enqueue_webhook_deliveries_for(events)
 
 
-LISTENERS: list[Listener] = [_live_push, _webhooks]
+def _promises(events: list[Event]) -> None:
+    from loket.promises.listeners import on_events
+
+    on_events(events)
+
+
+LISTENERS: list[Listener] = [_live_push, _webhooks, _promises]
 
 # Tests capture events here (see loket.events.testing.capture_events).
 _captured: list[list[Event]] = []

@@ -25,6 +25,10 @@ _loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
 
 
+# Events that change what a case screen or the inbox shows.
+LIVE_PREFIXES = ("case.", "promise.")
+
+
 def org_group(organization_id: int) -> str:
     return f"org-{organization_id}"
 
@@ -66,7 +70,7 @@ def publish_events(events: list[Event]) -> None:
         return
     messages = []
     for event in events:
-        if event.type.startswith("case.") and event.case_id:
+        if event.type.startswith(LIVE_PREFIXES) and event.case_id:
             payload = {"type": "loket.event", "event": event.type, "case_id": event.case_id}
             messages += [(org_group(event.organization_id), payload), (case_group(event.case_id), payload)]
     if not messages:

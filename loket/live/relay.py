@@ -18,6 +18,7 @@ import logging
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connections
+from django.db.models import Q
 
 from loket.events.models import Event
 from loket.live.publish import case_group, org_group
@@ -33,7 +34,8 @@ def _last_event_id() -> int:
 
 def _events_after(last_id: int) -> list[tuple[int, int, int, str]]:
     return list(
-        Event.objects.filter(pk__gt=last_id, type__startswith="case.", case__isnull=False)
+        Event.objects.filter(pk__gt=last_id, case__isnull=False)
+        .filter(Q(type__startswith="case.") | Q(type__startswith="promise."))
         .order_by("pk")
         .values_list("pk", "organization_id", "case_id", "type")[:500]
     )

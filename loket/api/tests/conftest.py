@@ -87,7 +87,7 @@ def anonymous_api(db) -> ApiClient:
 
 
 @pytest.fixture
-def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
+def world(org, team, customer, case, inbound_case, agent) -> dict[str, Any]:
     """One of every object a route can name, all of ``org``; see routes.py."""
     from loket.cases.actions import do_open_case, do_resolve_case
     from loket.cases.receiving import InboundMessage
@@ -106,7 +106,32 @@ def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
     from loket.integrations.whatsapp.tests.meta import whatsapp_number
 
     account = whatsapp_number(org, team).pk
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from loket.promises import booking
+    from loket.promises.actions import do_make_promise
+
+    promise = do_make_promise(
+        case,
+        actor=agent,
+        kind="delivery",
+        description="Nieuwe bank leveren",
+        due_until=timezone.now() + timedelta(days=5),
+        external_ref="ORD-1",
+    )
+    fresh = booking.do_create_booking_link(case, email="jolanda@example.nl")
+    booked = booking.do_create_booking_link(case, email="jolanda@example.nl")
+    slots = booking.slots(booked)
+    booking.do_book(booked, slots[0].key)
     return {
+        "promise": promise.pk,
+        "policy_kind": "delivery",
+        "external_ref": "ORD-1",
+        "booking_token": booking.token_for(fresh),
+        "booked_token": booking.token_for(booked),
+        "slot": slots[1].key,
         "account": account,
         "mailbox": mailbox.pk,
         "channel_account": account,
