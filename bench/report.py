@@ -241,6 +241,7 @@ def report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
     lines += channels(result, ratios)
     lines += monitor(result, ratios)
+    lines += _promises_section(result)
 
     # 2. pages
     out("")
@@ -536,10 +537,14 @@ def channels(result: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
     if live and "error" in live:
         out(f"   live ERROR: {live['error'][-300:]}")
     elif live:
-        interval = result.get("params", {}).get("inbound_interval") or 0.2  # inbound_worker's default
+        interval = result.get("params", {}).get("inbound_interval")
+        # inbound_worker's defaults: woken by PostgreSQL's NOTIFY (polling once a second besides); polling on SQLite
+        waiting = "woken by NOTIFY" if result.get("db") == "postgres" else "polling every 0.2 s when idle"
+        if interval:
+            waiting += f", polling every {interval} s"
         out(
             f"   live, {live['samples']} samples each, one at a time {live['gap_s'][0]}-{live['gap_s'][1]} s apart "
-            f"({live.get('channel_layer')}; 2 inbound workers polling every {interval} s when idle; "
+            f"({live.get('channel_layer')}; 2 inbound workers {waiting}; "
             f"machine busy {pct(live.get('machine_busy_share'))}):"
         )
         for key, label, call, target in (
@@ -562,6 +567,35 @@ def channels(result: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
                     f"       of which stored → claimed by an inbound worker: p50 {num(wait['p50_ms'])} ms, "
                     f"p95 {num(wait['p95_ms'])}, p99 {num(wait['p99_ms'])}"
                 )
+    return lines
+
+
+def _promises_section(result: dict[str, Any]) -> list[str]:
+    """Issue 7: the promise guard (bench/promises.py)."""
+    escalation, scan = result.get("promises_escalation"), result.get("promises_scan")
+    if not escalation and not scan:
+        return []
+    lines = ["", "Promises: the guard (2 manage.py promise_guard processes, SKIP LOCKED)"]
+    if escalation and "error" in escalation:
+        lines.append(f"   escalation ERROR: {escalation['error'][-300:]}")
+    elif escalation:
+        seconds = escalation["seconds_from_due_to_last_escalation"]
+        ok = seconds is not None and seconds < escalation["target_s"] and escalation["exactly_once"]
+        lines.append(
+            f"   {escalation['promises']:,} promises due at once: last escalation {num(seconds)} s after they fell due "
+            f"({num(escalation['escalations_per_s'])} /s), exactly once: {escalation['exactly_once']} "
+            f"(target < {escalation['target_s']} s: {verdict(ok)})"
+        )
+    if scan and "error" in scan:
+        lines.append(f"   scan ERROR: {scan['error'][-300:]}")
+    elif scan and "skipped" in scan:
+        lines.append(f"   scan: {scan['skipped']}")
+    elif scan:
+        lines.append(
+            f"   scan of {scan['scan_large']['batch']} due: {num(scan['scan_small']['median_ms'])} ms with "
+            f"{scan['rows_small']:,} promises, {num(scan['scan_large']['median_ms'])} ms with {scan['rows_large']:,} "
+            f"(x{scan['ratio_large_to_small']}); partial index used: {scan['uses_partial_index']}"
+        )
     return lines
 
 

@@ -6,6 +6,9 @@
    process (bench/loadgen.py), then a check that the database holds exactly the accepted
    messages and that redelivering them creates nothing. Baseline: raw INSERTs into a table
    shaped like cases_message on the same database (bench/raw_insert.py).
+1d. Promises (``--only promises``): 10,000 promises due in the same minute escalated by two
+    ``manage.py promise_guard`` processes (each exactly once, within 60 s), and the guard's scan
+    with 1,000,000 promises in the table (its plan shows the partial index); bench/promises.py.
 1c. Messaging channels (``--only channels``): the WhatsApp and Twilio SMS webhooks under the same
    load and server set-up as 1., with signed real-shaped bodies and a share of redeliveries, and the
    same database check; beside the generic inbound path (async), the raw INSERTs and the floor (the
@@ -81,6 +84,8 @@ FULL = {
     "live_samples": 200,
     "monitor_responses": 1_000_000,
     "monitor_customers": 100_000,
+    "promises_due": 10_000,
+    "promises_rows": 1_000_000,
 }
 QUICK = {
     "ingest_messages": 1_500,
@@ -100,6 +105,8 @@ QUICK = {
     "live_samples": 40,
     "monitor_responses": 50_000,
     "monitor_customers": 5_000,
+    "promises_due": 1_000,
+    "promises_rows": 100_000,
 }
 # ``--only <section>`` runs these phases: the channels' figures beside the generic inbound path
 # (stored, then answered: the async mode) and the raw INSERT baseline of the same run.
@@ -113,6 +120,8 @@ SECTIONS = {
         "live_delivery",
     ),
     "monitor": ("monitor",),
+    # The promise guard (issue 7): escalations of promises due at once, and the scan's cost.
+    "promises": ("promises_escalation", "promises_scan"),
 }
 # The webhooks' message ids start like the providers' (the database check finds them by prefix).
 WEBHOOK_ID_PREFIX = {"whatsapp": "wamid.load-whatsapp", "sms": "SMload-sms"}
@@ -671,6 +680,20 @@ def phase_monitor(dbs: Databases, env: dict[str, str], size: dict[str, Any]) -> 
         dbs.drop("monitor")
 
 
+def phase_promises(dbs: Databases, env: dict[str, str], size: dict[str, Any], what: str) -> dict[str, Any]:
+    """bench/promises.py on a fresh database: ``escalate`` (N promises due in the same minute, 2
+    guard workers) or ``scan`` (the scan's cost with ROWS promises in the table, and its plan)."""
+    url = dbs.fresh(f"promises_{what}")
+    try:
+        if what == "escalate":
+            args = ["escalate", "--promises", str(size["promises_due"]), "--workers", "2"]
+        else:
+            args = ["scan", "--rows", str(size["promises_rows"])]
+        return run_json([PY, "bench/promises.py", *args], {**env, "DATABASE_URL": url}, 1800, label=f"promises-{what}")
+    finally:
+        dbs.drop(f"promises_{what}")
+
+
 def phase_pages(dbs: Databases, env: dict[str, str], scales: list[int]) -> list[dict[str, Any]]:
     url = dbs.fresh("pages")
     env = {**env, "DATABASE_URL": url}
@@ -886,6 +909,8 @@ def main() -> int:
         phase("live_delivery", lambda: phase_live(dbs, env, size))
         phase("monitor", lambda: phase_monitor(dbs, env, size))
         phase("pages", lambda: phase_pages(dbs, env, scales))
+        phase("promises_escalation", partial(phase_promises, dbs, env, size, "escalate"))
+        phase("promises_scan", partial(phase_promises, dbs, env, size, "scan"))
         if not (args.skip_peer or args.quick):
             phase("peer", lambda: phase_peer(args.db, peer_tickets))
     except KeyboardInterrupt:

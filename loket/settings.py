@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "loket.accounts",
     "loket.customers",
     "loket.cases",
+    "loket.promises",
     "loket.events",
     "loket.integrations",
     "loket.webhooks",
@@ -145,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "loket.accounts.context_processors.organization",
+                "loket.promises.context_processors.notifications",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -344,6 +346,17 @@ TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com/2010-04-01")
 # Hours between two fetches of a WhatsApp number's message templates by the task worker
 # (status changes arrive sooner, by webhook; `manage.py whatsapp_templates --sync` fetches now).
 WHATSAPP_TEMPLATE_SYNC_HOURS = env_int("WHATSAPP_TEMPLATE_SYNC_HOURS", 3)
+# The webhooks' acknowledgement path (integrations/ingress.py): WhatsApp's and Twilio's posts
+# answered on the event loop; off sends them through Django's views like every other request.
+INBOUND_FAST_PATH = env_bool("INBOUND_FAST_PATH", True)
+# How long that path remembers an account (and that a key is unknown) per server process.
+INBOUND_ACCOUNT_MEMORY_SECONDS = env_int("INBOUND_ACCOUNT_MEMORY_SECONDS", 30)
+
+# Promises (docs/promises.md): how often the guard scans, and the callback slots customers book.
+PROMISE_GUARD_SECONDS = env_int("PROMISE_GUARD_SECONDS", 30)
+PROMISE_SLOT_MINUTES = env_int("PROMISE_SLOT_MINUTES", 30)
+PROMISE_SLOT_CAPACITY = env_int("PROMISE_SLOT_CAPACITY", 3)
+PROMISE_BOOKING_DAYS = env_int("PROMISE_BOOKING_DAYS", 14)
 # Key for secrets stored in the database (IMAP passwords); SECRET_KEY when not set.
 SECRETS_KEY = env_str("SECRETS_KEY")
 # Messages an hour one sender address may deliver to the SMTP receiver; more get 451 (try later).

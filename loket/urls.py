@@ -6,6 +6,7 @@ from loket.integrations.sms.webhook import sms_webhook
 from loket.integrations.whatsapp.webhook import whatsapp_webhook
 from loket.monitor.views import survey_response
 from loket.ops.views import health
+from loket.promises.public import booking_page, report_webhook
 
 urlpatterns = [
     path("", include("loket.web.urls_auth")),
@@ -24,6 +25,10 @@ urlpatterns = [
     # page, whose signed single-use link is the only permission.
     path("monitor/", include("loket.monitor.urls")),
     path("enquete/<str:token>/", survey_response, name="survey_response"),
+    # Promises: the customer's callback booking page and outside systems' signed reports (docs/promises.md).
+    path("terugbellen/<str:token>/", booking_page, name="promise_booking"),
+    path("inbound/toezeggingen/<str:key>/", report_webhook, name="promise_report_webhook"),
+    path("", include("loket.promises.urls")),
     # Django's set_language: POST language + next, stores the choice in a cookie.
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("loket.web.urls")),

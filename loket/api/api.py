@@ -17,6 +17,7 @@ from ninja.operation import Operation
 
 from loket.api.errors import error_response, install_handlers
 from loket.api.routers import (
+    bookings,
     business_hours,
     cases,
     channel_accounts,
@@ -27,6 +28,7 @@ from loket.api.routers import (
     mailboxes,
     messages,
     monitor,
+    promises,
     templates,
 )
 from loket.api.schemas.common import ErrorOut
@@ -115,3 +117,5 @@ api.add_router("/channel-accounts", channel_accounts.router)
 api.add_router("/channel-accounts", templates.router)
 api.add_router("/business-hours", business_hours.router)
 api.add_router("", monitor.router)
+api.add_router("/promises", promises.router)
+api.add_router("/bookings", bookings.router)

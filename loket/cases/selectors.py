@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connections
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +39,23 @@ SORTS = {
     "oldest": "updated_at",
     "created": "-created_at",
     "priority": "priority_rank",
+    "promise": "next_promise_due",
 }
+
+
+def broken_unanswered_cases() -> QuerySet[Any]:
+    from loket.promises.models import Promise
+
+    return Promise.objects.filter(case=OuterRef("pk"), status=Promise.Status.BROKEN, replaced_by__isnull=True)
+
+
+def _end_of_today() -> datetime:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    local = timezone.localtime()
+    return (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def list_cases(organization: Organization) -> QuerySet[Case]:
@@ -57,9 +73,15 @@ def inbox_cases(
     owner_id: int | None = None,
     tag: str = "",
     channel: str = "",
+    promise: str = "",
     sort: str = "updated",
 ) -> QuerySet[Case]:
+    from loket.promises.selectors import broken_unanswered, next_promise_due
+
     cases = list_cases(organization).filter(INBOX_VIEWS.get(view, INBOX_VIEWS["mine"])[1](user))
+    # The next open promise's deadline and a broken one without a new proposal: columns of the
+    # same SELECT (subqueries on the promise index), so the inbox keeps its number of queries.
+    cases = cases.annotate(next_promise_due=next_promise_due(), promise_broken=Exists(broken_unanswered_cases()))
     if status:
         cases = cases.filter(status=status)
     if priority:
@@ -72,6 +94,17 @@ def inbox_cases(
         cases = cases.filter(tags__name=tag.lower())
     if channel:
         cases = cases.filter(last_inbound_channel=channel)
+    if promise == "open":
+        cases = cases.filter(next_promise_due__isnull=False)
+    elif promise == "broken":
+        cases = cases.filter(broken_unanswered())
+    elif promise == "today":
+        cases = cases.filter(next_promise_due__lt=_end_of_today())
+    if sort == "promise":
+        # Broken promises first (the owner must act), then the next one due; cases without last.
+        return cases.order_by(
+            F("promise_broken").desc(), F("next_promise_due").asc(nulls_last=True), "-updated_at", "-id"
+        )
     if sort == "priority":
         from django.db.models import Case as When_
         from django.db.models import IntegerField, Value, When

@@ -59,6 +59,7 @@ def load_demo() -> DemoResult:
             _woonwinkel(users)
             _energie_noord(users)
         _chat_widget()
+        _promises()
     logins = [
         ("anouk", "Woonwinkel + Energie Noord", "beheerder"),
         ("bram", "Woonwinkel", "medewerker"),
@@ -87,6 +88,64 @@ def _chat_widget() -> None:
             },
         },
     )
+
+
+def _promises() -> None:
+    """Jolanda's promises (story 1): a callback today, the pickup and the replacement, one broken
+    reply on another case; also added to a demo database loaded before promises existed."""
+    from loket.promises.actions import do_make_promise
+    from loket.promises.guard import run_guard
+    from loket.promises.models import Promise
+
+    org = Organization.objects.get(slug="woonwinkel")
+    if Promise.objects.for_org(org).exists():
+        return
+    sofa = org_case(org, "Jolanda de Vries")
+    now = timezone.localtime()
+    start = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    do_make_promise(
+        sofa,
+        actor=sofa.owner,
+        kind="callback",
+        description="Bel me terug over de gescheurde rugleuning, liefst na de lunch",
+        due_from=start,
+        due_until=start + timedelta(minutes=30),
+    )
+    do_make_promise(
+        sofa,
+        actor=sofa.owner,
+        kind="pickup",
+        description="De beschadigde bank wordt opgehaald",
+        due_from=day + timedelta(days=2),
+        due_until=day + timedelta(days=3),
+        external_ref="RET-18342",
+    )
+    do_make_promise(
+        sofa,
+        actor=sofa.owner,
+        kind="replacement",
+        description="Een nieuwe Bank Oslo 3-zits in cognac",
+        due_from=day + timedelta(days=7),
+        due_until=day + timedelta(days=8),
+        external_ref="WW-2026-18342",
+    )
+    other = Case.objects.for_org(org).exclude(pk=sofa.pk).filter(status__in=Case.OPEN_STATUSES).order_by("-pk").first()
+    if other is not None:
+        do_make_promise(
+            other,
+            actor=sofa.owner,
+            kind="reply",
+            description="Ik hoor vandaag nog of de levering doorgaat",
+            due_until=now - timedelta(hours=1),
+            owner=sofa.owner,
+            owner_pinned=True,
+        )
+    run_guard()  # the reply's window has passed: broken, the lead and the owner told
+
+
+def org_case(org: Organization, customer_name: str) -> Case:
+    return Case.objects.for_org(org).filter(customer__name=customer_name).order_by("pk").first()  # type: ignore[return-value]
 
 
 def _inbound(

@@ -35,7 +35,13 @@ def _surveys(events: list[Event]) -> None:
     invite_after_contacts(events)
 
 
-LISTENERS: list[Listener] = [_live_push, _webhooks, _surveys]
+def _promises(events: list[Event]) -> None:
+    from loket.promises.listeners import on_events
+
+    on_events(events)
+
+
+LISTENERS: list[Listener] = [_live_push, _webhooks, _promises, _surveys]
 
 # Tests capture events here (see loket.events.testing.capture_events).
 _captured: list[list[Event]] = []

@@ -55,6 +55,23 @@ _TYPES = [
     EventType("alert.acknowledged", _("Een teamleider heeft een alarm in behandeling genomen."), on_timeline=False),
     EventType("alert.commented", _("Er is een opmerking bij een alarm geplaatst."), on_timeline=False),
     EventType("alert.resolved", _("Een alarm is afgehandeld (door iemand, of vanzelf hersteld)."), on_timeline=False),
+    EventType("promise.made", _("Een toezegging aan de klant is gedaan (terugbellen, ophalen, levering …).")),
+    EventType(
+        "promise.reminded", _("De eigenaar is herinnerd aan een toezegging die bijna ingaat."), on_timeline=False
+    ),
+    EventType("promise.at_risk", _("Een toezegging dreigt niet nagekomen te worden: de teamleider is gewaarschuwd.")),
+    EventType("promise.kept", _("Een toezegging is nagekomen.")),
+    EventType(
+        "promise.kept_late",
+        _("Een toezegging die al gebroken was, is alsnog nagekomen (de breuk blijft staan)."),
+    ),
+    EventType("promise.broken", _("Een toezegging is gebroken: het venster is verstreken.")),
+    EventType("promise.cancelled", _("Een toezegging is geannuleerd, met een reden.")),
+    EventType("promise.renegotiated", _("Voor een toezegging is een nieuwe afspraak gemaakt.")),
+    EventType(
+        "promise.cannot_be_kept",
+        _("Een externe partij meldt dat een toezegging niet kan worden nagekomen; de eigenaar is gewaarschuwd."),
+    ),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loket.accounts.models import Membership, Team
+from loket.integrations.ingress import forget_accounts
 from loket.integrations.models import ChannelAccount
 
 if TYPE_CHECKING:
@@ -303,6 +304,7 @@ def _save(
         # Unique per kind across Loket (one number reaches one organisation); the message does
         # not say which organisation has it.
         raise ValidationError({"external_id": _("Dit nummer is al gekoppeld.")}) from None
+    forget_accounts()  # this process's webhooks read the new secrets at once (others within 30 s)
     if spec.saved:
         import_string(spec.saved)(account)
     return account
@@ -379,4 +381,5 @@ def check_set_channel_account_active(membership: Membership, account: ChannelAcc
     _require_admin(membership, account)
     account.is_active = active
     account.save(update_fields=["is_active"])
+    forget_accounts()
     return account

@@ -25,6 +25,10 @@ _loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
 
 
+# Events that change what a case screen or the inbox shows.
+LIVE_PREFIXES = ("case.", "promise.")
+
+
 def org_group(organization_id: int) -> str:
     return f"org-{organization_id}"
 
@@ -38,7 +42,7 @@ MONITOR_PREFIXES = ("survey.answered", "survey.completed", "alert.")
 
 
 def is_live(event_type: str, case_id: int | None) -> bool:
-    return (event_type.startswith("case.") and bool(case_id)) or event_type.startswith(MONITOR_PREFIXES)
+    return (event_type.startswith(LIVE_PREFIXES) and bool(case_id)) or event_type.startswith(MONITOR_PREFIXES)
 
 
 def messages_for(event_type: str, organization_id: int, case_id: int | None) -> list[tuple[str, dict[str, Any]]]:

@@ -36,6 +36,7 @@ def _events_after(last_id: int) -> list[tuple[int, int, int | None, str]]:
     return list(
         Event.objects.filter(
             Q(type__startswith="case.", case__isnull=False)
+            | Q(type__startswith="promise.", case__isnull=False)
             | Q(type__in=("survey.answered", "survey.completed"))
             | Q(type__startswith="alert.")
         )

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from loket.accounts.models import Membership
 from loket.cases.receiving import InboundMessage, IncomingAttachment, do_receive_message
@@ -62,6 +64,17 @@ PUBLIC = {
     # request and whose Account SID it must carry (integrations/sms/tests/test_webhook.py).
     "sms_webhook",
     "sms_status_webhook",
+    # The customer's callback booking page and its API: no user or token; the signed link names one
+    # booking link (one case of one organisation); a tampered or foreign token is refused
+    # (promises/tests/test_booking.py).
+    "promise_booking",
+    "list_booking_slots",
+    "book_slot",
+    "move_booking",
+    "cancel_booking",
+    # Outside systems' promise reports: the key names one reporter (one organisation) whose
+    # secret must sign the body (promises/tests/test_kept.py).
+    "promise_report_webhook",
     # An image of a mail for its sandboxed frame (which sends no cookie): the signed, short-lived
     # token names one attachment and is the permission (web/tests/test_email_view.py).
     "inline_image",
@@ -138,8 +151,26 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
 
     monitor = monitor_world(org, owner, result.message.case)
 
+    from loket.promises.actions import do_make_promise, do_report_cannot_keep
+
+    promise = do_make_promise(
+        result.message.case,
+        actor=owner,
+        kind="replacement",
+        description="Bank beschadigd geleverd: vervanging",
+        due_until=timezone.now() + timedelta(days=7),
+        owner=owner,
+        owner_pinned=True,
+        external_ref="ORD-ISO-1",
+    )
+    do_report_cannot_keep(promise, actor=None, reason="Geheime Tweede levert niet")
+
     return {
         **monitor,
+        "promise_id": promise.pk,
+        "notification_id": promise.notifications.get(recipient=owner).pk,
+        "external_ref": "ORD-ISO-1",
+        "kind": "delivery",
         "account_id": whatsapp_number(org, team).pk,
         "mailbox_id": mailbox.pk,
         "delivery_id": delivery.pk,

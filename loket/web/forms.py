@@ -65,6 +65,13 @@ SORT_CHOICES = [
     ("oldest", _("Langst niet bijgewerkt")),
     ("created", _("Nieuwste zaken")),
     ("priority", _("Prioriteit")),
+    ("promise", _("Eerstvolgende toezegging")),
+]
+PROMISE_CHOICES = [
+    ("", _("Alle")),
+    ("open", _("Met open toezegging")),
+    ("today", _("Toezegging vandaag af")),
+    ("broken", _("Toezegging gebroken")),
 ]
 
 
@@ -78,6 +85,7 @@ class InboxFilterForm(forms.Form):
     owner = forms.TypedChoiceField(label=_("Eigenaar"), coerce=int, empty_value=None, required=False)
     tag = forms.ChoiceField(label=_("Label"), required=False)
     channel = forms.ChoiceField(label=_("Kanaal"), choices=EMPTY + list(Channel.choices), required=False)
+    promise = forms.ChoiceField(label=_("Toezegging"), choices=PROMISE_CHOICES, required=False)
     sort = forms.ChoiceField(label=_("Sorteren"), choices=SORT_CHOICES, required=False)
     page = forms.IntegerField(min_value=1, required=False)
 
@@ -99,6 +107,7 @@ class InboxFilterForm(forms.Form):
             "owner_id": data.get("owner"),
             "tag": data.get("tag") or "",
             "channel": data.get("channel") or "",
+            "promise": data.get("promise") or "",
             "sort": data.get("sort") or "updated",
         }
 

@@ -87,7 +87,7 @@ def anonymous_api(db) -> ApiClient:
 
 
 @pytest.fixture
-def world(org, team, customer, case, inbound_case, agent, owner) -> dict[str, int]:
+def world(org, team, customer, case, inbound_case, agent, owner) -> dict[str, Any]:
     """One of every object a route can name, all of ``org``; see routes.py."""
     from loket.cases.actions import do_open_case, do_resolve_case
     from loket.cases.receiving import InboundMessage
@@ -109,9 +109,34 @@ def world(org, team, customer, case, inbound_case, agent, owner) -> dict[str, in
     from loket.monitor.tests.factories import monitor_world
 
     monitor = monitor_world(org, owner, case)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from loket.promises import booking
+    from loket.promises.actions import do_make_promise
+
+    promise = do_make_promise(
+        case,
+        actor=agent,
+        kind="delivery",
+        description="Nieuwe bank leveren",
+        due_until=timezone.now() + timedelta(days=5),
+        external_ref="ORD-1",
+    )
+    fresh = booking.do_create_booking_link(case, email="jolanda@example.nl")
+    booked = booking.do_create_booking_link(case, email="jolanda@example.nl")
+    slots = booking.slots(booked)
+    booking.do_book(booked, slots[0].key)
     return {
         "survey": monitor["survey_id"],
         "alert": monitor["alert_id"],
+        "promise": promise.pk,
+        "policy_kind": "delivery",
+        "external_ref": "ORD-1",
+        "booking_token": booking.token_for(fresh),
+        "booked_token": booking.token_for(booked),
+        "slot": slots[1].key,
         "account": account,
         "mailbox": mailbox.pk,
         "channel_account": account,

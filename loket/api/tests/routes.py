@@ -146,4 +146,44 @@ ROUTES: list[Route] = [
     Route("GET", "/alerts/{alert}"),
     Route("POST", "/alerts/{alert}/acknowledge", admin=True),
     Route("POST", "/alerts/{alert}/resolve", admin=True),
+    Route("GET", "/promises", params={"case": "{case}"}, outsider=OUTSIDER_LIST),
+    Route(
+        "POST",
+        "/promises",
+        body={
+            "case_id": "{case}",
+            "kind": "pickup",
+            "description": "Bank ophalen",
+            "due_until": "2099-01-05T17:00:00Z",
+        },
+        ok=201,
+    ),
+    Route("GET", "/promises/{promise}"),
+    Route("GET", "/promises/{promise}/history"),
+    Route("POST", "/promises/{promise}/keep", body={"note": "Geleverd"}),
+    Route("POST", "/promises/{promise}/break", body={"note": "Niet gelukt"}),
+    Route("POST", "/promises/{promise}/cancel", body={"reason": "Klant ziet af van levering"}),
+    Route("POST", "/promises/{promise}/renegotiate", body={"due_until": "2099-01-09T17:00:00Z"}, ok=201),
+    Route("POST", "/promises/{promise}/report", body={"outcome": "failed", "reason": "Niet op voorraad"}),
+    Route("POST", "/promises/report-by-ref/{external_ref}", body={"outcome": "kept"}),
+    # Figures and the board of the caller's own organisation.
+    Route("GET", "/promises/kept-rate", params={"by": "kind"}, outsider=OUTSIDER_OWN),
+    Route("GET", "/promises/board", outsider=OUTSIDER_OWN),
+    Route("POST", "/promises/reporters", body={"name": "Vervoerder"}, outsider=OUTSIDER_OWN, ok=201, admin=True),
+    Route("POST", "/promises/booking-links", body={"case_id": "{case}"}, ok=201),
+    # The organisation's own configuration: another organisation's token reads and sets its own.
+    Route("GET", "/promises/policies", outsider=OUTSIDER_OWN, admin=True),
+    Route(
+        "PUT",
+        "/promises/policies/{policy_kind}",
+        body={"remind_minutes": 30, "risk_working_days": 2},
+        outsider=OUTSIDER_OWN,
+        admin=True,
+    ),
+    # The customer's booking: no token, the signed link is the permission, whoever holds it
+    # (a tampered or foreign link is refused: promises/tests/test_booking.py).
+    Route("GET", "/bookings/{booking_token}/slots", outsider=OUTSIDER_OWN),
+    Route("POST", "/bookings/{booking_token}", body={"slot": "{slot}"}, outsider=OUTSIDER_OWN, ok=201),
+    Route("POST", "/bookings/{booked_token}/move", body={"slot": "{slot}"}, outsider=OUTSIDER_OWN),
+    Route("POST", "/bookings/{booked_token}/cancel", outsider=OUTSIDER_OWN),
 ]

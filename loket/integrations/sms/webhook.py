@@ -21,6 +21,8 @@ still works:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
@@ -43,25 +45,17 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 @require_POST
 def sms_webhook(request: HttpRequest, key: str) -> HttpResponse:
     account = access_channel_account_by_key(ChannelAccount.Kind.SMS, key)
-    body = request.body
     try:
         token = account.secret("auth_token")
     except SecretUnreadable:
         logger.error("sms: the secrets of account %s cannot be read (SECRETS_KEY changed?)", account.pk)
         return HttpResponse("The account's secrets must be entered again.", status=503, content_type="text/plain")
-    url = request.build_absolute_uri()
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not token or not RequestValidator(token).validate(url, request.POST, signature):
-        logger.warning("sms: a request to %s with a wrong signature was refused (account %s)", url, account.pk)
-        return HttpResponseForbidden("Bad signature.", content_type="text/plain")
-    params = parse_body(body)
-    given = params.get("AccountSid", "")
-    if given and given != SmsConfig.of(account).account_sid:
-        logger.warning("sms: account %s got traffic of Twilio account %s; refused", account.pk, given)
-        return HttpResponseForbidden("Wrong AccountSid.", content_type="text/plain")
+    params = _verified(request, account, token, request.POST)
+    if isinstance(params, HttpResponse):
+        return params
     # Ours: To of a message, From of a status; among the organisation's numbers (a Messaging
     # Service may send several numbers' traffic to one URL), else the account of the URL.
-    number = params.get("From" if is_status(params) else "To", "").strip()
+    number = _our_number(params)
     owner = account
     if number and number != account.external_id:
         owner = (
@@ -69,15 +63,57 @@ def sms_webhook(request: HttpRequest, key: str) -> HttpResponse:
             .filter(kind=ChannelAccount.Kind.SMS, external_id=number, is_active=True)
             .first()
         ) or account
-    do_accept_deliveries(
-        [
-            InboundDelivery(
-                organization_id=account.organization_id,
-                channel="sms",
-                external_id=delivery_id(params)[:255],
-                raw=body,
-                channel_account=owner,
-            )
-        ]
-    )
+    do_accept_deliveries([_delivery(account, owner, params, request.body)])
+    return twiml()
+
+
+def quick_deliveries(request: HttpRequest, account: ChannelAccount, auth_token: str) -> list[InboundDelivery] | None:
+    """The acknowledgement path's share (``integrations/ingress.py``): the delivery of a post
+    that needs nothing but storing — signed, this Twilio account's, for the URL's own number.
+    None for anything else: the view above answers it."""
+    # The form read once, as a plain dict: a repeated parameter (which Twilio does not send)
+    # fails the signature here and is left to the view, which reads every value.
+    params = _verified(request, account, auth_token, parse_body(request.body))
+    if isinstance(params, HttpResponse):
+        return None
+    number = _our_number(params)
+    if number and number != account.external_id:
+        return None
+    return [_delivery(account, account, params, request.body)]
+
+
+def twiml() -> HttpResponse:
+    """Twilio's answer once stored: an empty TwiML ``<Response/>``, so Twilio sends nothing back."""
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+def _verified(
+    request: HttpRequest, account: ChannelAccount, token: str, form: Mapping[str, Any]
+) -> dict[str, str] | HttpResponse:
+    """The parameters, once the signature of the URL and ``form`` is the auth token's and the
+    AccountSid the account's."""
+    url = request.build_absolute_uri()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not RequestValidator(token).validate(url, form, signature):
+        logger.warning("sms: a request to %s with a wrong signature was refused (account %s)", url, account.pk)
+        return HttpResponseForbidden("Bad signature.", content_type="text/plain")
+    params = parse_body(request.body)
+    given = params.get("AccountSid", "")
+    if given and given != SmsConfig.of(account).account_sid:
+        logger.warning("sms: account %s got traffic of Twilio account %s; refused", account.pk, given)
+        return HttpResponseForbidden("Wrong AccountSid.", content_type="text/plain")
+    return params
+
+
+def _our_number(params: dict[str, str]) -> str:
+    return params.get("From" if is_status(params) else "To", "").strip()
+
+
+def _delivery(account: ChannelAccount, owner: ChannelAccount, params: dict[str, str], body: bytes) -> InboundDelivery:
+    return InboundDelivery(
+        organization_id=account.organization_id,
+        channel="sms",
+        external_id=delivery_id(params)[:255],
+        raw=body,
+        channel_account=owner,
+    )

@@ -59,8 +59,40 @@ def _subscribe(request: HttpRequest, account: ChannelAccount) -> HttpResponse:
 
 
 def _receive(request: HttpRequest, account: ChannelAccount) -> HttpResponse:
+    payload = _verified(account, account.secret("app_secret"), request)
+    if isinstance(payload, HttpResponse):
+        return payload
+    items, others = split(payload)
+    if others:
+        logger.info("whatsapp: account %s: not stored: %s", account.pk, ", ".join(others))
+    accounts = numbers_of(account, {phone_number_id for _id, phone_number_id, _fragment in items})
+    do_accept_deliveries(_deliveries(account, items, accounts))
+    templates = template_statuses(payload)
+    if templates:
+        do_update_template_statuses(account, templates)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def quick_deliveries(request: HttpRequest, account: ChannelAccount, app_secret: str) -> list[InboundDelivery] | None:
+    """The acknowledgement path's share (``integrations/ingress.py``): the deliveries of a post
+    that needs nothing but storing — signed, JSON, messages and statuses for the URL's own number
+    only. None for anything else (a refusal, a template status, another number of the
+    organisation): the view above answers those."""
+    payload = _verified(account, app_secret, request)
+    if isinstance(payload, HttpResponse) or template_statuses(payload):
+        return None
+    items, others = split(payload)
+    if any(phone_number_id not in ("", account.external_id) for _id, phone_number_id, _fragment in items):
+        return None
+    if others:
+        logger.info("whatsapp: account %s: not stored: %s", account.pk, ", ".join(others))
+    return _deliveries(account, items, {})
+
+
+def _verified(account: ChannelAccount, app_secret: str, request: HttpRequest) -> dict[str, Any] | HttpResponse:
+    """The body as a JSON object, once its signature is the app secret's; else the refusal."""
     body = request.body
-    if not signed_by(account.secret("app_secret"), body, request.headers.get("X-Hub-Signature-256", "")):
+    if not signed_by(app_secret, body, request.headers.get("X-Hub-Signature-256", "")):
         logger.warning("whatsapp: a request to account %s with a wrong signature was refused", account.pk)
         return HttpResponseForbidden("Bad signature.", content_type="text/plain")
     try:
@@ -69,28 +101,24 @@ def _receive(request: HttpRequest, account: ChannelAccount) -> HttpResponse:
         return HttpResponseBadRequest("The body is not JSON.", content_type="text/plain")
     if not isinstance(payload, dict):
         return HttpResponseBadRequest("The body is not a JSON object.", content_type="text/plain")
-    items, others = split(payload)
-    if others:
-        logger.info("whatsapp: account %s: not stored: %s", account.pk, ", ".join(others))
-    accounts = numbers_of(account, {phone_number_id for _id, phone_number_id, _fragment in items})
-    do_accept_deliveries(
-        [
-            InboundDelivery(
-                organization_id=account.organization_id,
-                channel="whatsapp",
-                external_id=external_id[:255],
-                raw=json.dumps(fragment, ensure_ascii=False).encode(),
-                # The number it was sent to, among this organisation's (one Meta app may serve
-                # several); a number Loket does not know stays with the account of the URL.
-                channel_account=accounts.get(phone_number_id, account),
-            )
-            for external_id, phone_number_id, fragment in items
-        ]
-    )
-    templates = template_statuses(payload)
-    if templates:
-        do_update_template_statuses(account, templates)
-    return HttpResponse("ok", content_type="text/plain")
+    return payload
+
+
+def _deliveries(
+    account: ChannelAccount, items: list[tuple[str, str, dict[str, Any]]], accounts: dict[str, ChannelAccount]
+) -> list[InboundDelivery]:
+    return [
+        InboundDelivery(
+            organization_id=account.organization_id,
+            channel="whatsapp",
+            external_id=external_id[:255],
+            raw=json.dumps(fragment, ensure_ascii=False).encode(),
+            # The number it was sent to, among this organisation's (one Meta app may serve
+            # several); a number Loket does not know stays with the account of the URL.
+            channel_account=accounts.get(phone_number_id, account),
+        )
+        for external_id, phone_number_id, fragment in items
+    ]
 
 
 def signed_by(secret: str, body: bytes, header: str) -> bool:

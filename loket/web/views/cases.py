@@ -35,6 +35,7 @@ from loket.integrations.webchat.live import agent_typing
 from loket.integrations.whatsapp.actions import check_send_template
 from loket.integrations.whatsapp.selectors import templates_for_case
 from loket.integrations.whatsapp.window import service_window
+from loket.promises.views import promises_context
 from loket.web.access import DeskRequest, is_partial, member_required, writer_form, writer_required
 from loket.web.forms import CaseEditForm, ComposerForm, HandoverForm, StatusForm, TemplateForm, apply_errors
 
@@ -81,6 +82,7 @@ def _case_context(request: DeskRequest, case: Case, **forms: Form) -> dict[str, 
             initial={"subject": case.subject, "priority": case.priority, "reason": case.reason, "tags": tags}
         ),
     }
+    context.update(promises_context(request, case, **{k: v for k, v in forms.items() if k == "promise_form"}))
     context.update(forms)
     context.update(_sms_context(case, context["composer_form"], channel))
     return context

@@ -5,23 +5,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from loket.integrations.models import ChannelAccount
-from loket.integrations.sms.tests.provider import ACCOUNT_SID, AUTH_TOKEN, NUMBER
+from loket.integrations.sms.tests.provider import ACCOUNT_SID, NUMBER, sms_number
 
 
 @pytest.fixture
 def account(org, team):
-    account = ChannelAccount(
-        organization=org,
-        kind="sms",
-        name="Klantenservice",
-        external_id=NUMBER,
-        team=team,
-        settings={"account_sid": ACCOUNT_SID, "messaging_service_sid": ""},
-    )
-    account.set_secrets(auth_token=AUTH_TOKEN)
-    account.save()
-    return account
+    return sms_number(org, team)
 
 
 # A real JPEG's first bytes (SOI, JFIF APP0): enough for the content type to be sniffed.

@@ -19,6 +19,23 @@ NUMBER = "+4915700000000"  # the recorded payloads' To
 CUSTOMER = "+491710000000"  # … and From
 
 
+def sms_number(org, team=None):
+    """The organisation's Twilio number, as the recorded payloads were sent to (conftest's ``account``)."""
+    from loket.integrations.models import ChannelAccount
+
+    account = ChannelAccount(
+        organization=org,
+        kind="sms",
+        name="Klantenservice",
+        external_id=NUMBER,
+        team=team,
+        settings={"account_sid": ACCOUNT_SID, "messaging_service_sid": ""},
+    )
+    account.set_secrets(auth_token=AUTH_TOKEN)
+    account.save()
+    return account
+
+
 def corpus_names() -> list[str]:
     folder = CORPORA / "twilio" if CORPORA is not None else None
     return sorted(path.name for path in folder.glob("*.json")) if folder is not None and folder.is_dir() else []

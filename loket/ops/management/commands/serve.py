@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Start the web server (uvicorn), the task worker and the inbound worker together; Ctrl-C stops all."
+    help = "Start the web server, the task worker, the inbound worker and the promise guard; Ctrl-C stops all."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -37,6 +37,7 @@ class Command(BaseCommand):
             [python, "manage.py", "inbound_worker"],
             [python, "manage.py", "smtp_receiver", "--host", host, "--port", str(smtp_port)],
             [python, "manage.py", "imap_poller"],
+            [python, "manage.py", "promise_guard"],
         ]
         children = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603
         stopping = False

@@ -166,6 +166,7 @@
     if (caseId) {
       refresh("timeline");
       refresh("case-header");
+      refresh("case-promises");
     } else if (document.getElementById("inbox-table")) {
       refresh("inbox-table");
     }
@@ -267,9 +268,26 @@
     }).catch(function () {});
   });
 
+  /* Regions whose text depends on the clock (a promise's countdown) are re-read every
+   * data-refresh-every seconds, while the page is visible. */
+  function refreshOnTheClock() {
+    document.querySelectorAll("[data-refresh-every]").forEach(function (element) {
+      var seconds = parseInt(element.dataset.refreshEvery, 10);
+      if (!element.id || !(seconds > 0)) {
+        return;
+      }
+      window.setInterval(function () {
+        if (!document.hidden) {
+          refresh(element.id);
+        }
+      }, seconds * 1000);
+    });
+  }
+
   function start() {
     openDialogsOnLoad();
     connectLive();
+    refreshOnTheClock();
   }
 
   if (document.readyState === "loading") {
