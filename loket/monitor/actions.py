@@ -11,6 +11,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,7 +19,9 @@ from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from loket.accounts import hours
 from loket.accounts.models import Membership, Organization, Team, User
+from loket.accounts.selectors import business_hours_for
 from loket.cases.actions import do_reply, do_update_case
 from loket.cases.models import Case, Contact, Message
 from loket.customers.models import Channel
@@ -375,10 +378,42 @@ def _bump(response: Response, at: datetime, counts: dict[str, int]) -> None:
 
 
 def _flag_case(case: Case) -> None:
-    """A low score flags the case (a label its owner sees in the inbox) for a follow-up."""
+    """A low score flags the case (a label its owner sees in the inbox) and gives its owner a
+    callback promise due by the end of the team's next working day, guarded like any other
+    (loket/promises: reminded, escalated to the team lead before it is broken). One open
+    callback of Loket's own per case is enough, however many low scores follow."""
+    from loket.promises.actions import do_make_promise
+    from loket.promises.models import Promise
+
     names = [tag.name for tag in case.tags.all()]
     if LOW_SCORE_TAG not in names:
         do_update_case(case, actor=None, tags=[*names, LOW_SCORE_TAG])
+    follow_ups = Promise.objects.filter(
+        case=case, kind=Promise.Kind.CALLBACK, source=Promise.Source.SYSTEM, status=Promise.Status.OPEN
+    )
+    if follow_ups.exists():
+        return
+    do_make_promise(
+        case,
+        actor=None,
+        kind=Promise.Kind.CALLBACK,
+        description=_("Lage score in de enquête: bel de klant terug en vraag wat er beter kan."),
+        due_until=_end_of_next_working_day(case),
+        source=Promise.Source.SYSTEM,
+    )
+
+
+def _end_of_next_working_day(case: Case) -> datetime:
+    """When the team's next working day closes (its own hours, else the organisation's; Dutch
+    holidays closed); a day from now when nothing opens within two weeks."""
+    calendar = business_hours_for(case.organization_id, case.team_id)
+    now = timezone.now()
+    today = now.astimezone(ZoneInfo(calendar.zone)).date()
+    for offset in range(1, 15):
+        times = hours.opening_times(calendar, today + timedelta(days=offset))
+        if times:
+            return times[-1][1]
+    return now + timedelta(days=1)
 
 
 def _enqueue_alert_evaluation(response_id: int) -> None:

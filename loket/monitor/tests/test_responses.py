@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from loket.cases.actions import do_hand_over
 from loket.integrations.actions import do_process_pending
@@ -118,9 +119,33 @@ def test_an_english_customer_reads_english(client, invitation):
     assert "How satisfied are you" in shown.content.decode()
 
 
-def test_a_low_score_flags_the_case_for_its_owner(client, invitation, email_case):
-    client.post(page(invitation), {"answer": "1"})
+def test_a_low_score_flags_the_case_and_gives_its_owner_a_guarded_callback(client, invitation, email_case):
+    from loket.promises.models import Promise
+
+    client.post(page(invitation), {"answer": "1"})  # Tuesday 3 November, 11:03 in Amsterdam
     assert "lage score" in [t.name for t in email_case.tags.all()]
+    callback = Promise.objects.get(case=email_case)
+    assert (callback.kind, callback.status, callback.source) == ("callback", "open", "system")
+    assert callback.owner == email_case.owner
+    assert "bel de klant terug" in callback.description
+    # Due when the next working day ends (no hours set: always open, so Wednesday midnight).
+    assert callback.due_until == datetime(2026, 11, 4, 23, 0, tzinfo=UTC)
+    assert callback.next_check_at is not None  # the guard reminds and escalates it
+
+
+def test_more_low_scores_on_the_case_make_no_second_callback(client, invitation, email_case, survey):
+    from loket.monitor.actions import do_invite_after_contact
+    from loket.promises.models import Promise
+
+    client.post(page(invitation), {"answer": "1"})
+    with time_machine.travel(NOW + timedelta(days=10), tick=False):
+        again, reason = do_invite_after_contact(
+            email_case, channel="email", trigger="contact", ended_at=timezone.now(), key="2"
+        )
+        assert again is not None, reason
+        client.post(page(again), {"answer": "2"})
+    assert Response.objects.count() == 2
+    assert Promise.objects.filter(case=email_case).count() == 1
 
 
 @pytest.fixture
