@@ -6,8 +6,6 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -59,41 +57,38 @@ def recheck_alert(alert_id: int) -> str:
     return "done"
 
 
-def alert_recipients(alert: Alert) -> list[str]:
+def alert_recipients(alert: Alert) -> list[int]:
     """The team's leads (the rule's team, else every lead), and the admins when there are none."""
-    members = Membership.objects.for_org(alert.organization_id).filter(is_active=True).select_related("user")
+    members = Membership.objects.for_org(alert.organization_id).filter(is_active=True, user__is_active=True)
     leads = members.filter(role=Role.LEAD)
     if alert.rule.team_id:
         leads = leads.filter(user__teams=alert.rule.team_id)
-    addresses = [m.user.email for m in leads if m.user.email]
-    if not addresses:
-        addresses = [m.user.email for m in members.filter(Q(role=Role.ADMIN)) if m.user.email]
-    return sorted(set(addresses))
+    users = list(leads.values_list("user_id", flat=True))
+    if not users:
+        users = list(members.filter(role=Role.ADMIN).values_list("user_id", flat=True))
+    return sorted(set(users))
 
 
 @task()
 def notify_alert(alert_id: int) -> str:
-    """E-mail the team leads about a raised alarm (the desk and the webhooks have the event)."""
+    """Tell the team leads about a raised alarm under Meldingen in the desk, and by e-mail (the
+    notifications' mail task; the webhooks have the event)."""
+    from django.urls import reverse
+
+    from loket.promises.models import Notification
+    from loket.promises.notify import do_notify
+
     alert = Alert.objects.select_related("rule", "organization").filter(pk=alert_id).first()
     if alert is None:
         return "gone"
     recipients = alert_recipients(alert)
     if not recipients:
         return "nobody"
-    from django.urls import reverse
-
-    link = settings.SITE_URL + reverse("monitor:alert", args=[alert.pk])
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Alarm: %(rule)s (%(org)s)") % {"rule": alert.rule.name, "org": alert.organization.name}
-        body = _(
-            "De alarmregel “%(rule)s” is afgegaan: %(value).1f over %(n)s reacties (drempel %(threshold)s).\n\n"
-            "Bekijk de reacties die het veroorzaakten en neem het alarm in behandeling:\n%(link)s"
-        ) % {
-            "rule": alert.rule.name,
-            "value": alert.value,
-            "n": alert.sample,
-            "threshold": alert.rule.threshold,
-            "link": link,
-        }
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    return f"sent to {len(recipients)}"
+        text = _(
+            "Alarm “%(rule)s”: %(value).1f over %(n)s reacties (drempel %(threshold)s). "
+            "Bekijk de reacties die het veroorzaakten en neem het alarm in behandeling."
+        ) % {"rule": alert.rule.name, "value": alert.value, "n": alert.sample, "threshold": alert.rule.threshold}
+    link = reverse("monitor:alert", args=[alert.pk])
+    do_notify(alert.organization_id, recipients, Notification.Kind.ALERT, text, link=link)
+    return f"notified {len(recipients)}"

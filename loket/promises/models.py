@@ -185,6 +185,7 @@ class Notification(TenantModel):
         BROKEN = "broken", _("Gebroken")
         CANNOT_KEEP = "cannot_keep", _("Kan niet worden nagekomen")
         BOOKED = "booked", _("Terugbelverzoek geboekt")
+        ALERT = "alert", _("Alarm")  # the monitor's (loket/monitor): satisfaction dropped
 
     # Sent once per promise, person and kind: the guard's steps.
     ONCE = (Kind.REMINDER, Kind.AT_RISK, Kind.BROKEN)
@@ -193,6 +194,8 @@ class Notification(TenantModel):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     promise = models.ForeignKey(Promise, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Where it leads when it is not about a case (an alarm's page): a path on Loket's own site.
+    link = models.CharField(max_length=200, blank=True)
     text = models.TextField()
     as_lead = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

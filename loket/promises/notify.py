@@ -102,6 +102,18 @@ def build(
     ]
 
 
+def do_notify(organization_id: int, recipients: Iterable[int], kind: str, text: str, *, link: str = "") -> None:
+    """Notify these people at the desk (Meldingen) and by e-mail after commit: for what is not
+    about one promise (the monitor's alarms). ``link``: a path on Loket's site it leads to."""
+    with transaction.atomic():
+        store(
+            [
+                Notification(organization_id=organization_id, recipient_id=user_id, kind=kind, text=text, link=link)
+                for user_id in dict.fromkeys(recipients)
+            ]
+        )
+
+
 def store(notifications: list[Notification]) -> list[Notification]:
     """Write the notifications (one INSERT) and mail them after commit. Inside a transaction."""
     if not notifications:

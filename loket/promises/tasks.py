@@ -61,7 +61,9 @@ def mail_notifications(ids: list[int]) -> int:
             continue
         subject = notification.text if len(notification.text) < 90 else notification.text[:87] + "…"
         link = ""
-        if notification.case_id:
+        if notification.link:
+            link = f"\n\n{settings.SITE_URL}{notification.link}"
+        elif notification.case_id:
             link = f"\n\n{settings.SITE_URL}/zaken/{notification.case_id}/"
         send_mail(subject, notification.text + link, settings.DEFAULT_FROM_EMAIL, [address])
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())

@@ -229,6 +229,8 @@ def notifications(request: DeskRequest) -> HttpResponse:
 def notification_read(request: DeskRequest, notification_id: int) -> HttpResponse:
     notification = access_notification(request.organization, request.user, notification_id)
     actions.check_mark_notification_read(request.membership, notification)
+    if notification.link:
+        return redirect(notification.link)
     if notification.case_id:
         return redirect("web:case", notification.case_id)
     return redirect("promises:notifications")

@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 
 from loket.monitor.actions import check_acknowledge_alert, check_resolve_alert, check_save_alert_rule
 from loket.monitor.models import Alert
 from loket.monitor.tests.conftest import membership_of
 from loket.monitor.tests.factories import answered
+from loket.promises.models import Notification
 from loket.webhooks.actions import do_create_endpoint
 from loket.webhooks.models import WebhookDelivery
 
@@ -101,7 +103,7 @@ def test_a_count_window_looks_at_the_last_n_responses(org, owner, survey, email_
 
 
 def test_a_single_very_low_score_alerts_the_team_lead_within_a_minute(
-    org, owner, survey, email_case, committed, run_tasks, team, http_calls
+    client, org, owner, survey, email_case, committed, run_tasks, team, http_calls
 ):
     from loket.accounts.actions import do_add_member
     from loket.accounts.models import Role
@@ -127,6 +129,13 @@ def test_a_single_very_low_score_alerts_the_team_lead_within_a_minute(
     notice = mail.outbox[-1]
     assert notice.to == ["lotte@woonwinkel.example"]
     assert "Zeer ontevreden" in notice.subject
+    page = reverse("monitor:alert", args=[alert.pk])
+    assert page in notice.body
+    # … and under Meldingen in the desk, leading to the alarm.
+    note = Notification.objects.get(recipient=lead)
+    assert (note.kind, note.link) == ("alert", page)
+    client.force_login(lead)
+    assert client.post(reverse("promises:notification_read", args=[note.pk])).url == page
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     assert delivery.event.type == "alert.raised"
     assert delivery.event.data["alert_id"] == alert.pk
