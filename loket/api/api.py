@@ -22,6 +22,7 @@ from loket.api.routers import (
     channel_accounts,
     contacts,
     customers,
+    death_notifications,
     events,
     inbound,
     mailboxes,
@@ -113,3 +114,4 @@ api.add_router("/mailboxes", mailboxes.router)
 api.add_router("/channel-accounts", channel_accounts.router)
 api.add_router("/channel-accounts", templates.router)
 api.add_router("/business-hours", business_hours.router)
+api.add_router("/death-notifications", death_notifications.router)

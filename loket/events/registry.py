@@ -22,6 +22,11 @@ _TYPES = [
     EventType(
         "customer.deceased", _("Een klant is overleden: stop facturen, incasso en marketing."), on_timeline=False
     ),
+    EventType(
+        "customer.deceased_undone",
+        _("Een klant was ten onrechte als overleden gemarkeerd: hervat facturen en andere berichten."),
+        on_timeline=False,
+    ),
     EventType("customer.merged", _("Twee klanten zijn samengevoegd."), on_timeline=False),
     EventType(
         "customer.opted_out",
@@ -41,6 +46,9 @@ _TYPES = [
     EventType("case.resolved", _("Een zaak is opgelost.")),
     EventType("case.reopened", _("Een opgeloste zaak is heropend.")),
     EventType("case.transcript_sent", _("Een chatbezoeker heeft het gesprek naar zich laten mailen.")),
+    EventType("bereavement.reported", _("Een overlijden is gemeld; de zaak is voor een specialist.")),
+    EventType("bereavement.matched", _("De specialist heeft de melding aan de overleden klant gekoppeld.")),
+    EventType("bereavement.match_undone", _("Een verkeerde koppeling van een overlijdensmelding is ongedaan gemaakt.")),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

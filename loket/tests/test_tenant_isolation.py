@@ -8,6 +8,7 @@ ids are real, so the outsider's 404 means isolation, not a typo.
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass
 
@@ -65,6 +66,9 @@ PUBLIC = {
     # An image of a mail for its sandboxed frame (which sends no cookie): the signed, short-lived
     # token names one attachment and is the permission (web/tests/test_email_view.py).
     "inline_image",
+    # The next of kin's report form: no user; the URL's key names one organisation, and a report
+    # lands there whatever it says (bereavement/tests/test_isolation.py).
+    "bereavement_public",
 }
 
 # What only the owning organisation's pages may ever contain.
@@ -121,9 +125,25 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
     mailbox = Mailbox.objects.create(organization=org, address="geheim@woonwinkel.example", team=team)
     delivery.status = "failed"
     delivery.save(update_fields=["status"])
+    from loket.accounts.actions import do_create_team
+    from loket.bereavement.actions import DeathReport, Document, do_report_death, do_set_bereavement_team
     from loket.integrations.whatsapp.tests.meta import whatsapp_number
 
+    do_set_bereavement_team(org, do_create_team(org, "Nabestaanden", members=[owner]))
+    notification = do_report_death(
+        org,
+        DeathReport(
+            deceased_name="Geheime Tweede",
+            date_of_death=datetime.date(2026, 1, 5),
+            reporter_name="Jolanda de Vries",
+            reporter_email="jolanda@example.nl",
+        ),
+        source="web",
+        actor=None,
+        document=Document("akte.pdf", b"%PDF-1.4 Geheime Tweede"),
+    )
     return {
+        "notification_id": notification.pk,
         "account_id": whatsapp_number(org, team).pk,
         "mailbox_id": mailbox.pk,
         "delivery_id": delivery.pk,

@@ -106,7 +106,18 @@ def world(org, team, customer, case, inbound_case, agent) -> dict[str, int]:
     from loket.integrations.whatsapp.tests.meta import whatsapp_number
 
     account = whatsapp_number(org, team).pk
+    from datetime import date
+
+    from loket.bereavement.actions import DeathReport, do_report_death
+
+    notification = do_report_death(
+        org,
+        DeathReport(deceased_name="Hendrik Bakker", date_of_death=date(2026, 1, 5), reporter_name="Marijke Bakker"),
+        source="api",
+        actor=None,
+    )
     return {
+        "notification": notification.pk,
         "account": account,
         "mailbox": mailbox.pk,
         "channel_account": account,

@@ -130,4 +130,18 @@ ROUTES: list[Route] = [
     Route("GET", "/business-hours/teams/{team}", admin=True),
     Route("PUT", "/business-hours/teams/{team}", body=HOURS_BODY, admin=True),
     Route("DELETE", "/business-hours/teams/{team}", admin=True),
+    # Reporting a death lands in the caller's own organisation (docs/bereavement.md).
+    Route(
+        "POST",
+        "/death-notifications",
+        body={
+            "deceased_name": "Hendrik Bakker",
+            "date_of_death": "2026-01-05",
+            "reporter_name": "Nazorg BV",
+            "reporter_email": "d@nazorg.example",
+        },
+        outsider=OUTSIDER_OWN,
+        ok=201,
+    ),
+    Route("GET", "/death-notifications/{notification}"),
 ]
