@@ -14,8 +14,8 @@ class DateInput(forms.DateInput):
 
 
 class DeathReportForm(forms.Form):
-    """Every field optional at the form level: the action validates and words the errors, so the
-    public form, the desk and the API say the same thing."""
+    """The action validates and words the errors (``validate_report``), so the public form, the
+    desk and the API say the same thing; the form only parses."""
 
     deceased_name = forms.CharField(label=_("Naam van de overledene"), max_length=200, required=False)
     deceased_date_of_birth = forms.DateField(label=_("Geboortedatum"), required=False, widget=DateInput)
@@ -49,8 +49,18 @@ class DeathReportForm(forms.Form):
         initial=DeathNotification.Contact.EMAIL,
     )
 
+    # What validate_report asks for, with its words, so that the form does not call it optional.
+    NEEDED = {
+        "deceased_name": _("Vul de naam van de overledene in."),
+        "date_of_death": _("Vul de overlijdensdatum in."),
+        "reporter_name": _("Vul uw naam in."),
+    }
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for name, message in self.NEEDED.items():
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = message
         self.fields["reporter_email"].widget.input_type = "email"  # type: ignore[attr-defined]
         self.fields["reporter_phone"].widget.input_type = "tel"  # type: ignore[attr-defined]
         self.fields["reporter_email"].widget.attrs["autocomplete"] = "email"

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -49,7 +50,9 @@ def public_report(request: HttpRequest, key: str) -> HttpResponse:
 @member_required
 def notification_list(request: DeskRequest) -> HttpResponse:
     notifications = list_notifications(request.organization)[:200]
-    return render(request, "bereavement/list.html", {"notifications": notifications})
+    row = BereavementSettings.objects.for_org(request.organization).first()
+    public_url = request.build_absolute_uri(reverse("bereavement_public", args=[row.public_key])) if row else ""
+    return render(request, "bereavement/list.html", {"notifications": notifications, "public_url": public_url})
 
 
 @writer_form

@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from loket.bereavement.models import DeathNotification
 from loket.bereavement.tests.conftest import report_data
@@ -185,3 +187,20 @@ def test_without_a_bereavement_team_the_report_waits_in_the_default_queue(client
     notification = check_report_death(org, report, source="web")
     assert notification.case.owner is None
     assert notification.case.team == team
+
+
+def test_the_list_shows_every_report_and_the_public_form_in_constant_queries(
+    client, bereavement, specialist, django_assert_num_queries
+):
+    client.force_login(specialist)
+    _post(client, bereavement)
+    client.get("/overlijdensmeldingen/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/overlijdensmeldingen/").status_code == 200
+    budget = len(few)  # now: the next request resets the log
+    for n in range(4):
+        _post(client, bereavement, deceased_name=f"Overledene {n}")
+    with django_assert_num_queries(budget):
+        page = client.get("/overlijdensmeldingen/").content.decode()
+    assert "Overledene 3" in page
+    assert f"/overlijden/{bereavement.public_key}/" in page
