@@ -7,8 +7,11 @@
 2. ``check_confirm_match`` → ``do_confirm_match``: the specialist picks the customer; only now
    is the customer marked deceased (``customer.deceased`` goes out to billing systems) and are
    their other open cases linked to the bereavement case.
+   Those cases are handed over to the specialist (counted handovers, with the reason), so
+   that what still arrives on them reaches the one person who settles everything.
 3. ``do_undo_match`` reverses exactly that: the customer is active again
-   (``customer.deceased_undone``) and the links are removed.
+   (``customer.deceased_undone``), the cases the specialist took over go back to their
+   previous owners, and the links are removed.
 """
 
 from __future__ import annotations
@@ -27,10 +30,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import Membership, Organization, Role, Team, User
-from loket.bereavement.models import BereavementSettings, DeathNotification
-from loket.cases.actions import do_open_case, do_reply, require_writer
+from loket.bereavement.models import BereavementSettings, DeathNotification, LinkedCase
+from loket.cases.actions import do_hand_over, do_open_case, do_reply, require_writer
 from loket.cases.files import safe_filename
-from loket.cases.models import Case
+from loket.cases.models import Case, Handover
 from loket.customers.actions import do_create_customer, resolve_identity
 from loket.customers.models import Customer
 from loket.customers.normalize import normalize_identity
@@ -317,8 +320,25 @@ def do_confirm_match(notification: DeathNotification, customer: Customer, *, act
             Case.objects.for_org(notification.organization_id)
             .filter(customer=customer, status__in=Case.OPEN_STATUSES)
             .exclude(pk=notification.case_id)
+            .select_related("owner")
+            .order_by("pk")
         )
-        notification.linked_cases.set(others)
+        specialist = notification.case.owner
+        for case in others:
+            LinkedCase.objects.create(
+                organization_id=notification.organization_id,
+                notification=notification,
+                case=case,
+                previous_owner_id=case.owner_id,
+            )
+            # One specialist settles everything: the deceased's open cases (and the messages that
+            # still arrive on them) go to the owner of the bereavement case.
+            if specialist is not None and case.owner_id != specialist.pk:
+                with translation.override(settings.LANGUAGE_CODE):
+                    note = _("Overleden klant: de specialist van zaak %(number)s handelt alles af.") % {
+                        "number": notification.case.number
+                    }
+                do_hand_over(case, actor=actor, to_user=specialist, reason=Handover.Reason.EXPERTISE, note=note)
         record_event(
             notification.case.organization,
             "bereavement.matched",
@@ -366,7 +386,23 @@ def do_undo_match(notification: DeathNotification, *, actor: User | None, reason
         notification.matched_at = None
         notification.matched_by = None
         notification.save(update_fields=["customer", "matched_at", "matched_by"])
-        notification.linked_cases.clear()
+        specialist_id = notification.case.owner_id
+        for link in notification.links.select_related("case", "previous_owner").order_by("pk"):
+            case = link.case
+            if case.is_open and case.owner_id == specialist_id and link.previous_owner_id != specialist_id:
+                with translation.override(settings.LANGUAGE_CODE):
+                    note = _("Terug na een verkeerde koppeling van overlijdensmelding %(number)s.") % {
+                        "number": notification.case.number
+                    }
+                do_hand_over(
+                    case,
+                    actor=actor,
+                    to_user=link.previous_owner,
+                    to_team=None if link.previous_owner else case.team,
+                    reason=Handover.Reason.OTHER,
+                    note=note,
+                )
+        notification.links.all().delete()
         record_event(
             notification.case.organization,
             "bereavement.match_undone",

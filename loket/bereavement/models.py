@@ -98,7 +98,7 @@ class DeathNotification(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The deceased customer's other open cases, linked on confirmation (unlinked by an undo).
-    linked_cases = models.ManyToManyField("cases.Case", blank=True, related_name="+")
+    linked_cases = models.ManyToManyField("cases.Case", blank=True, related_name="+", through="LinkedCase")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -108,3 +108,17 @@ class DeathNotification(TenantModel):
 
     def __str__(self) -> str:
         return self.deceased_name
+
+
+class LinkedCase(TenantModel):
+    """An open case of the deceased, linked to the bereavement case on confirmation and handed
+    over to its specialist; ``previous_owner`` gets it back when the match is undone."""
+
+    notification = models.ForeignKey(DeathNotification, on_delete=models.CASCADE, related_name="links")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notification", "case"], name="linkedcase_unique")]

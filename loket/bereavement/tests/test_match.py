@@ -78,7 +78,11 @@ def test_confirming_marks_the_customer_deceased_and_links_their_open_cases(
     deceased.refresh_from_db()
     assert deceased.is_deceased
     assert deceased.date_of_death == date(2026, 11, 20)
-    assert [e.type for e in events] == ["customer.deceased", "bereavement.matched"]
+    assert [e.type for e in events] == ["customer.deceased", "case.handed_over", "bereavement.matched"]
+    # One specialist settles everything: the deceased's open case is hers now, a counted handover.
+    other_case.refresh_from_db()
+    assert other_case.owner == specialist
+    assert other_case.handover_count == 1
     page = client.get(response["Location"]).content.decode()
     assert "Hendrik Bakker is overleden op 20 november 2026." in page
     assert other_case.number in page
@@ -98,6 +102,8 @@ def test_undo_of_a_wrong_match_reverses_everything(
     notification = _report(org)
     do_confirm_match(notification, namesake, actor=specialist)  # the wrong Hendrik Bakker
     assert list(notification.linked_cases.all()) == [namesake_case]
+    namesake_case.refresh_from_db()
+    assert namesake_case.owner == specialist
     client.force_login(specialist)
 
     refused = client.post(f"/overlijdensmeldingen/{notification.pk}/ongedaan/", {"reason": ""}, follow=True)
@@ -112,7 +118,9 @@ def test_undo_of_a_wrong_match_reverses_everything(
     assert namesake.date_of_death is None
     assert notification.customer is None
     assert not notification.linked_cases.exists()
-    assert [e.type for e in events] == ["customer.deceased_undone", "bereavement.match_undone"]
+    assert [e.type for e in events] == ["customer.deceased_undone", "case.handed_over", "bereavement.match_undone"]
+    namesake_case.refresh_from_db()
+    assert namesake_case.owner == agent  # back with the agent who had it
     assert Event.objects.get(type="customer.deceased_undone").data == {"reason": "Andere geboortedatum"}
     # Now the right one can be confirmed.
     client.post(f"/overlijdensmeldingen/{notification.pk}/bevestigen/", {"customer": deceased.pk})
