@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -62,7 +62,6 @@ class DeathReport:
     relation: str = ""
     mandate: str = DeathNotification.Mandate.NONE
     preferred_contact: str = DeathNotification.Contact.EMAIL
-    fields_given: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
