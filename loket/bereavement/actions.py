@@ -30,12 +30,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from loket.accounts.models import Membership, Organization, Role, Team, User
-from loket.bereavement.models import BereavementSettings, DeathNotification, LinkedCase
+from loket.bereavement.models import BereavementSettings, DeathNotification, LinkedCase, SubscriptionAction
 from loket.cases.actions import do_hand_over, do_open_case, do_reply, require_writer
 from loket.cases.files import safe_filename
 from loket.cases.models import Case, Handover
 from loket.customers.actions import do_create_customer, resolve_identity
-from loket.customers.models import Customer
+from loket.customers.models import Customer, Subscription
 from loket.customers.normalize import normalize_identity
 from loket.events.actions import record_event
 
@@ -362,6 +362,13 @@ def check_undo_match(membership: Membership, notification: DeathNotification, *,
         raise ValidationError(_("Deze melding is niet aan een klant gekoppeld."))
     if not reason.strip():
         raise ValidationError({"reason": _("Geef aan waarom de koppeling niet klopte.")})
+    if notification.subscription_actions.exists():
+        raise ValidationError(
+            _(
+                "Er zijn al abonnementen van deze klant afgehandeld; die zet u in het facturatiesysteem "
+                "terug, daarom maakt Loket deze koppeling niet meer ongedaan."
+            )
+        )
     return do_undo_match(notification, actor=membership.user, reason=reason.strip())
 
 
@@ -423,3 +430,93 @@ def do_set_bereavement_team(organization: Organization, team: Team) -> Bereaveme
         raise ValidationError(_("Onbekend team."))
     row, _created = BereavementSettings.objects.update_or_create(organization=organization, defaults={"team": team})
     return row
+
+
+# --- The subscriptions of the deceased -------------------------------------------------------
+
+
+def check_settle_subscription(
+    membership: Membership,
+    notification: DeathNotification,
+    subscription: Subscription,
+    *,
+    kind: str,
+    on: date | None,
+    transfer_to: str = "",
+) -> SubscriptionAction:
+    """End, transfer or keep one subscription of the confirmed deceased customer."""
+    require_writer(membership)
+    if not (is_specialist(membership) or membership.is_lead):
+        raise PermissionDenied(_("Alleen het nabestaandenteam handelt abonnementen af."))
+    if notification.customer_id is None or subscription.customer_id != notification.customer_id:
+        raise ValidationError(_("Dit abonnement hoort niet bij de overleden klant van deze melding."))
+    if SubscriptionAction.objects.filter(subscription=subscription).exists():
+        raise ValidationError(_("Dit abonnement is al afgehandeld."))
+    errors: dict[str, list[str]] = {}
+    if kind not in SubscriptionAction.Kind.values:
+        errors["kind"] = [_("Kies wat er met het abonnement gebeurt.")]
+    if on is None and kind != SubscriptionAction.Kind.END:
+        errors["on"] = [_("Kies een datum.")]
+    if kind == SubscriptionAction.Kind.TRANSFER and not transfer_to.strip():
+        errors["transfer_to"] = [_("Vul de naam in van wie het abonnement overneemt.")]
+    if errors:
+        raise ValidationError(errors)  # type: ignore[arg-type]
+    return do_settle_subscription(
+        notification,
+        subscription,
+        kind=kind,
+        on=on or notification.date_of_death,
+        transfer_to=transfer_to.strip(),
+        actor=membership.user,
+    )
+
+
+def do_settle_subscription(
+    notification: DeathNotification,
+    subscription: Subscription,
+    *,
+    kind: str,
+    on: date,
+    transfer_to: str,
+    actor: User | None,
+) -> SubscriptionAction:
+    """Record the decision and carry it out on the subscription; ``bereavement.subscription_settled``
+    tells the billing system what to do (end on ``on``; move to the new customer; keep until ``on``)."""
+    with transaction.atomic():
+        new_customer = None
+        if kind == SubscriptionAction.Kind.END:
+            subscription.status = Subscription.Status.ENDED
+            subscription.ended_on = on
+        elif kind == SubscriptionAction.Kind.KEEP:
+            subscription.ended_on = on
+        else:
+            new_customer = do_create_customer(notification.case.organization, actor=actor, name=transfer_to[:200])
+            subscription.customer = new_customer
+        subscription.save(update_fields=["status", "ended_on", "customer"])
+        action = SubscriptionAction.objects.create(
+            organization_id=notification.organization_id,
+            notification=notification,
+            subscription=subscription,
+            kind=kind,
+            on=on,
+            transfer_to=new_customer,
+            created_by=actor,
+        )
+        record_event(
+            notification.case.organization,
+            "bereavement.subscription_settled",
+            actor=actor,
+            case=notification.case,
+            customer=notification.customer,
+            data={
+                "notification_id": notification.pk,
+                "subscription_id": subscription.pk,
+                "product": subscription.product,
+                "reference": subscription.reference,
+                "action": kind,
+                "on": on.isoformat(),
+                "transfer_to_customer_id": new_customer.pk if new_customer else None,
+                "transfer_to_name": new_customer.name if new_customer else None,
+            },
+        )
+    return action

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from loket.bereavement.actions import DeathReport, Document
-from loket.bereavement.models import DeathNotification
+from loket.bereavement.models import DeathNotification, SubscriptionAction
 
 
 class DateInput(forms.DateInput):
@@ -93,3 +93,11 @@ class DeathReportForm(forms.Form):
 
 class UndoForm(forms.Form):
     reason = forms.CharField(label=_("Waarom klopte de koppeling niet?"), max_length=500, required=False)
+
+
+class SettleForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Actie"), choices=SubscriptionAction.Kind.choices)
+    on = forms.DateField(
+        label=_("Datum"), required=False, widget=DateInput, help_text=_("Leeg bij beëindigen: de overlijdensdatum.")
+    )
+    transfer_to = forms.CharField(label=_("Overzetten op naam van"), max_length=200, required=False)

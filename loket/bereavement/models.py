@@ -122,3 +122,28 @@ class LinkedCase(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["notification", "case"], name="linkedcase_unique")]
+
+
+class SubscriptionAction(TenantModel):
+    """What the specialist decided for one subscription of the deceased: end it (on a date),
+    transfer it to a named person (a customer of their own), or keep it until a date."""
+
+    class Kind(models.TextChoices):
+        END = "end", _("Beëindigen")
+        TRANSFER = "transfer", _("Overzetten")
+        KEEP = "keep", _("Aanhouden tot")
+
+    notification = models.ForeignKey(DeathNotification, on_delete=models.CASCADE, related_name="subscription_actions")
+    subscription = models.OneToOneField(
+        "customers.Subscription", on_delete=models.CASCADE, related_name="bereavement_action"
+    )
+    kind = models.CharField(_("actie"), max_length=10, choices=Kind.choices)
+    on = models.DateField(_("datum"))
+    transfer_to = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("afhandeling abonnement")

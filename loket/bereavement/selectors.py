@@ -10,7 +10,7 @@ from django.http import Http404
 
 from loket.accounts.models import Organization
 from loket.bereavement.models import DeathNotification
-from loket.customers.models import Customer, Identity
+from loket.customers.models import Customer, Identity, Subscription
 from loket.customers.normalize import normalize_identity
 
 MAX_CANDIDATES = 20
@@ -32,6 +32,26 @@ def access_notification(organization: Organization, notification_id: int | str) 
             .get(pk=int(notification_id))
         )
     except (DeathNotification.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def list_deceased_subscriptions(notification: DeathNotification) -> QuerySet[Subscription]:
+    """The confirmed deceased's subscriptions, those transferred away by this report included,
+    each with what was decided (``bereavement_action``)."""
+    if notification.customer_id is None:
+        return Subscription.objects.none()
+    return (
+        Subscription.objects.for_org(notification.organization_id)
+        .filter(Q(customer_id=notification.customer_id) | Q(bereavement_action__notification=notification))
+        .select_related("bereavement_action__transfer_to")
+        .order_by("product", "pk")
+    )
+
+
+def access_deceased_subscription(notification: DeathNotification, subscription_id: int | str) -> Subscription:
+    try:
+        return list_deceased_subscriptions(notification).get(pk=int(subscription_id))
+    except (Subscription.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

@@ -16,6 +16,11 @@ urlpatterns = [
         views.notification_confirm,
         name="bereavement_confirm",
     ),
+    path(
+        "overlijdensmeldingen/<int:notification_id>/abonnementen/",
+        views.notification_settle,
+        name="bereavement_settle",
+    ),
     path("overlijdensmeldingen/<int:notification_id>/ongedaan/", views.notification_undo, name="bereavement_undo"),
     path(
         "overlijdensmeldingen/<int:notification_id>/document/",

@@ -12,10 +12,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from loket.bereavement.actions import check_confirm_match, check_report_death, check_undo_match, is_specialist
-from loket.bereavement.forms import DeathReportForm, UndoForm
+from loket.bereavement.actions import (
+    check_confirm_match,
+    check_report_death,
+    check_settle_subscription,
+    check_undo_match,
+    is_specialist,
+)
+from loket.bereavement.forms import DeathReportForm, SettleForm, UndoForm
 from loket.bereavement.models import BereavementSettings, DeathNotification
-from loket.bereavement.selectors import access_notification, find_candidates, list_notifications
+from loket.bereavement.selectors import (
+    access_deceased_subscription,
+    access_notification,
+    find_candidates,
+    list_deceased_subscriptions,
+    list_notifications,
+)
 from loket.customers.selectors import access_customer
 from loket.web.access import DeskRequest, member_required, writer_form, writer_required
 from loket.web.forms import apply_errors
@@ -89,6 +101,8 @@ def notification_detail(request: DeskRequest, notification_id: int) -> HttpRespo
         "specialist": is_specialist(request.membership),
         "linked_cases": notification.linked_cases.order_by("number"),
         "undo_form": UndoForm(),
+        "subscriptions": list_deceased_subscriptions(notification),
+        "settle_form": SettleForm(),
     }
     return render(request, "bereavement/detail.html", context)
 
@@ -131,3 +145,21 @@ def notification_document(request: DeskRequest, notification_id: int) -> HttpRes
     if not notification.document or not is_specialist(request.membership):
         raise Http404
     return download(notification.document, notification.document_name, notification.document_type)
+
+
+@writer_required
+def notification_settle(request: DeskRequest, notification_id: int) -> HttpResponse:
+    """End, transfer or keep one subscription of the deceased."""
+    notification = access_notification(request.organization, notification_id)
+    subscription = access_deceased_subscription(notification, request.POST.get("subscription", ""))
+    form = SettleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("bereavement_detail", notification.pk)
+    try:
+        check_settle_subscription(request.membership, notification, subscription, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(product)s is afgehandeld.") % {"product": subscription.product})
+    return redirect("bereavement_detail", notification.pk)

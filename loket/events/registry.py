@@ -48,6 +48,10 @@ _TYPES = [
     EventType("case.transcript_sent", _("Een chatbezoeker heeft het gesprek naar zich laten mailen.")),
     EventType("bereavement.reported", _("Een overlijden is gemeld; de zaak is voor een specialist.")),
     EventType("bereavement.matched", _("De specialist heeft de melding aan de overleden klant gekoppeld.")),
+    EventType(
+        "bereavement.subscription_settled",
+        _("Een abonnement van een overleden klant is afgehandeld: beëindigd, overgezet of aangehouden tot een datum."),
+    ),
     EventType("bereavement.match_undone", _("Een verkeerde koppeling van een overlijdensmelding is ongedaan gemaakt.")),
 ]
 

@@ -74,7 +74,7 @@ def test_story_2_report_match_confirm_webhook(
     endpoint = do_create_endpoint(
         org,
         url=f"http://127.0.0.1:{billing.server_port}/loket",
-        event_types=["customer.deceased", "customer.deceased_undone"],
+        event_types=["customer.deceased", "customer.deceased_undone", "bereavement.subscription_settled"],
     )
 
     # 1. The daughter reports the death on her phone.
@@ -111,16 +111,23 @@ def test_story_2_report_match_confirm_webhook(
     candidates.locator("li").first.get_by_role("button", name="Bevestig: Hendrik Bakker is overleden").click()
     expect(desk.get_by_test_id("deceased-banner")).to_contain_text("Hendrik Bakker is overleden op 20 november 2026.")
     expect(desk.get_by_test_id("linked-cases")).to_contain_text(open_case.number)
+    # Each subscription handled: the internet subscription ends on the date of death.
+    subscriptions = desk.get_by_test_id("subscriptions")
+    subscriptions.get_by_label("Actie").select_option("end")
+    subscriptions.get_by_role("button", name="Afhandelen").click()
+    expect(desk.get_by_test_id("settled")).to_have_text("Beëindigd per 20 november 2026")
     desk.goto(f"{server}/zaken/{open_case.pk}/")
     expect(desk.get_by_test_id("deceased-banner")).to_be_visible()
 
     # 4. The billing system hears it (the worker's next run), signed; the daughter has her mail.
     run_tasks()
-    [event] = _events(billing, endpoint.secret)
-    assert event["type"] == "customer.deceased"
+    received = {event["type"]: event for event in _events(billing, endpoint.secret)}
+    assert sorted(received) == ["bereavement.subscription_settled", "customer.deceased"]
+    settled, event = received["bereavement.subscription_settled"], received["customer.deceased"]
+    assert (settled["data"]["reference"], settled["data"]["action"]) == ("ABO-7781", "end")
     assert event["customer"] == {"id": deceased.pk, "status": "deceased"}
     assert event["data"] == {"date_of_death": "2026-11-20"}
-    delivery = WebhookDelivery.objects.get()
+    delivery = WebhookDelivery.objects.get(event__type="customer.deceased")
     assert delivery.delivered_at - delivery.event.created_at < timedelta(minutes=1)
     [mail] = customer_server.received
     assert notification.case.number in mail.get_body(("plain",)).get_content()
