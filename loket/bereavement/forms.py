@@ -92,7 +92,11 @@ class DeathReportForm(forms.Form):
 
 
 class UndoForm(forms.Form):
-    reason = forms.CharField(label=_("Waarom klopte de koppeling niet?"), max_length=500, required=False)
+    reason = forms.CharField(
+        label=_("Waarom klopte de koppeling niet?"),
+        max_length=500,
+        error_messages={"required": _("Geef aan waarom de koppeling niet klopte.")},
+    )
 
 
 class SettleForm(forms.Form):
