@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "loket.integrations",
     "loket.webhooks",
     "loket.monitor",
+    "loket.bereavement",
     "loket.api",
     "loket.live",
     "loket.web",
@@ -328,6 +329,8 @@ SERVESTATIC_AUTOREFRESH = DEBUG
 # --- Loket ----------------------------------------------------------------------------------
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# A death certificate or mandate sent with a death report (PDF or image): docs/bereavement.md.
+BEREAVEMENT_DOCUMENT_MAX_BYTES = env_int("BEREAVEMENT_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # The largest e-mail the SMTP receiver takes (larger: 552 at SMTP time); 35 MiB fits 25 MiB of
 # attachments after base64.
 EMAIL_MAX_BYTES = env_int("EMAIL_MAX_BYTES", 35 * 1024 * 1024)

@@ -31,5 +31,7 @@ urlpatterns = [
     path("", include("loket.promises.urls")),
     # Django's set_language: POST language + next, stores the choice in a cookie.
     path("i18n/", include("django.conf.urls.i18n")),
+    # Bereavement: the next of kin's public form and the desk's pages (docs/bereavement.md).
+    path("", include("loket.bereavement.urls")),
     path("", include("loket.web.urls")),
 ]

@@ -23,6 +23,7 @@ from loket.api.routers import (
     channel_accounts,
     contacts,
     customers,
+    death_notifications,
     events,
     inbound,
     mailboxes,
@@ -119,3 +120,4 @@ api.add_router("/business-hours", business_hours.router)
 api.add_router("", monitor.router)
 api.add_router("/promises", promises.router)
 api.add_router("/bookings", bookings.router)
+api.add_router("/death-notifications", death_notifications.router)

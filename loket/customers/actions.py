@@ -17,7 +17,7 @@ from loket.customers.models import Customer, Identity, Subscription
 from loket.customers.normalize import normalize_identity
 from loket.events.actions import build_event, record_event, record_events
 
-CUSTOMER_FIELDS = ("kind", "name", "language", "preferred_channel", "notes")
+CUSTOMER_FIELDS = ("kind", "name", "language", "preferred_channel", "notes", "date_of_birth", "postcode")
 
 
 def do_create_customer(

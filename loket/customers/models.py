@@ -41,6 +41,9 @@ class Customer(TenantModel):
     preferred_channel = models.CharField(_("voorkeurskanaal"), max_length=10, choices=Channel.choices, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     date_of_death = models.DateField(_("overlijdensdatum"), null=True, blank=True)
+    # What a death report is matched on (with the name): loket/bereavement/selectors.py.
+    date_of_birth = models.DateField(_("geboortedatum"), null=True, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
     notes = models.TextField(_("notities"), blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"

@@ -14,7 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from loket.accounts.actions import do_add_member, do_create_organization, do_create_team, do_create_token
-from loket.accounts.models import Organization, Role, Scope, User
+from loket.accounts.models import Organization, Role, Scope, Team, User
+from loket.bereavement.actions import DeathReport, do_report_death, do_set_bereavement_team
+from loket.bereavement.models import DeathNotification
 from loket.cases.actions import do_add_note, do_hand_over, do_open_case, do_reply, do_resolve_case
 from loket.cases.models import Case, Handover
 from loket.cases.receiving import InboundMessage, do_receive_message
@@ -369,6 +371,8 @@ def _energie_noord(users: dict[str, User]) -> None:
         org,
         actor=None,
         name="Hendrik Bakker",
+        date_of_birth=date(1941, 3, 2),
+        postcode="9711AB",
         identities=[("email", "h.bakker@example.nl"), ("phone", "050 312 4567")],
     )
     do_add_subscription(
@@ -408,4 +412,36 @@ def _energie_noord(users: dict[str, User]) -> None:
     frank = do_create_customer(
         org, actor=None, name="Frank de Groot", identities=[("email", "frank.degroot@example.nl")]
     )
+    _bereavement(org, bereavement)
     do_open_case(org, frank, subject="Jaarafrekening lijkt te hoog", actor=users["erik"], owner=users["erik"])
+
+
+def _bereavement(org: Organization, team: Team) -> None:
+    """The bereavement team, and a report from a notary's office waiting for the specialist's
+    confirmation: two customers of the same name are its candidates."""
+    do_set_bereavement_team(org, team)
+    willem = do_create_customer(
+        org,
+        actor=None,
+        name="Willem Jansen",
+        date_of_birth=date(1938, 7, 14),
+        postcode="9722CD",
+        identities=[("email", "w.jansen@example.nl")],
+    )
+    do_add_subscription(willem, product="Stroomcontract vast 1 jaar", reference="EN-STR-310077")
+    do_create_customer(org, actor=None, name="Willem Jansen", date_of_birth=date(1990, 2, 1), postcode="9401AA")
+    do_report_death(
+        org,
+        DeathReport(
+            deceased_name="Willem Jansen",
+            date_of_death=date(2026, 11, 24),
+            deceased_date_of_birth=date(1938, 7, 14),
+            deceased_postcode="9722 CD",
+            reporter_name="Notariskantoor Hoekstra",
+            reporter_email="nalatenschap@hoekstra-notarissen.example",
+            relation="notaris",
+            mandate=DeathNotification.Mandate.EXECUTOR,
+        ),
+        source=DeathNotification.Source.WEB,
+        actor=None,
+    )

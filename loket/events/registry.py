@@ -22,6 +22,11 @@ _TYPES = [
     EventType(
         "customer.deceased", _("Een klant is overleden: stop facturen, incasso en marketing."), on_timeline=False
     ),
+    EventType(
+        "customer.deceased_undone",
+        _("Een klant was ten onrechte als overleden gemarkeerd: hervat facturen en andere berichten."),
+        on_timeline=False,
+    ),
     EventType("customer.merged", _("Twee klanten zijn samengevoegd."), on_timeline=False),
     EventType(
         "customer.opted_out",
@@ -72,6 +77,13 @@ _TYPES = [
         "promise.cannot_be_kept",
         _("Een externe partij meldt dat een toezegging niet kan worden nagekomen; de eigenaar is gewaarschuwd."),
     ),
+    EventType("bereavement.reported", _("Een overlijden is gemeld; de zaak is voor een specialist.")),
+    EventType("bereavement.matched", _("De specialist heeft de melding aan de overleden klant gekoppeld.")),
+    EventType(
+        "bereavement.subscription_settled",
+        _("Een abonnement van een overleden klant is afgehandeld: beëindigd, overgezet of aangehouden tot een datum."),
+    ),
+    EventType("bereavement.match_undone", _("Een verkeerde koppeling van een overlijdensmelding is ongedaan gemaakt.")),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

@@ -8,6 +8,7 @@ ids are real, so the outsider's 404 means isolation, not a typo.
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -81,6 +82,9 @@ PUBLIC = {
     # A customer's survey page: no user; the signed token names one invitation and is the
     # permission; a tampered token shows a friendly page (monitor/tests/test_response_page.py).
     "survey_response",
+    # The next of kin's report form: no user; the URL's key names one organisation, and a report
+    # lands there whatever it says (bereavement/tests/test_isolation.py).
+    "bereavement_public",
 }
 
 # What only the owning organisation's pages may ever contain.
@@ -146,6 +150,8 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
     mailbox = Mailbox.objects.create(organization=org, address="geheim@woonwinkel.example", team=team)
     delivery.status = "failed"
     delivery.save(update_fields=["status"])
+    from loket.accounts.actions import do_create_team
+    from loket.bereavement.actions import DeathReport, Document, do_report_death, do_set_bereavement_team
     from loket.integrations.whatsapp.tests.meta import whatsapp_number
     from loket.monitor.tests.factories import monitor_world
 
@@ -165,12 +171,26 @@ def world(org, team, owner, agent, customer, token, other_org, outsider, outside
     )
     do_report_cannot_keep(promise, actor=None, reason="Geheime Tweede levert niet")
 
+    do_set_bereavement_team(org, do_create_team(org, "Nabestaanden", members=[owner]))
+    notification = do_report_death(
+        org,
+        DeathReport(
+            deceased_name="Geheime Tweede",
+            date_of_death=datetime.date(2026, 1, 5),
+            reporter_name="Jolanda de Vries",
+            reporter_email="jolanda@example.nl",
+        ),
+        source="web",
+        actor=None,
+        document=Document("akte.pdf", b"%PDF-1.4 Geheime Tweede"),
+    )
     return {
         **monitor,
         "promise_id": promise.pk,
         "notification_id": promise.notifications.get(recipient=owner).pk,
         "external_ref": "ORD-ISO-1",
         "kind": "delivery",
+        "death_notification_id": notification.pk,
         "account_id": whatsapp_number(org, team).pk,
         "mailbox_id": mailbox.pk,
         "delivery_id": delivery.pk,

@@ -128,6 +128,16 @@ def world(org, team, customer, case, inbound_case, agent, owner) -> dict[str, An
     booked = booking.do_create_booking_link(case, email="jolanda@example.nl")
     slots = booking.slots(booked)
     booking.do_book(booked, slots[0].key)
+    from datetime import date
+
+    from loket.bereavement.actions import DeathReport, do_report_death
+
+    notification = do_report_death(
+        org,
+        DeathReport(deceased_name="Hendrik Bakker", date_of_death=date(2026, 1, 5), reporter_name="Marijke Bakker"),
+        source="api",
+        actor=None,
+    )
     return {
         "survey": monitor["survey_id"],
         "alert": monitor["alert_id"],
@@ -137,6 +147,7 @@ def world(org, team, customer, case, inbound_case, agent, owner) -> dict[str, An
         "booking_token": booking.token_for(fresh),
         "booked_token": booking.token_for(booked),
         "slot": slots[1].key,
+        "notification": notification.pk,
         "account": account,
         "mailbox": mailbox.pk,
         "channel_account": account,

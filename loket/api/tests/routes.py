@@ -186,4 +186,18 @@ ROUTES: list[Route] = [
     Route("POST", "/bookings/{booking_token}", body={"slot": "{slot}"}, outsider=OUTSIDER_OWN, ok=201),
     Route("POST", "/bookings/{booked_token}/move", body={"slot": "{slot}"}, outsider=OUTSIDER_OWN),
     Route("POST", "/bookings/{booked_token}/cancel", outsider=OUTSIDER_OWN),
+    # Reporting a death lands in the caller's own organisation (docs/bereavement.md).
+    Route(
+        "POST",
+        "/death-notifications",
+        body={
+            "deceased_name": "Hendrik Bakker",
+            "date_of_death": "2026-01-05",
+            "reporter_name": "Nazorg BV",
+            "reporter_email": "d@nazorg.example",
+        },
+        outsider=OUTSIDER_OWN,
+        ok=201,
+    ),
+    Route("GET", "/death-notifications/{notification}"),
 ]
