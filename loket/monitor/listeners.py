@@ -20,16 +20,18 @@ def invite_after_contacts(events: list[Event]) -> None:
     from loket.monitor.tasks import invite_after_contact
 
     for event in events:
-        if not event.case_id or not has_active_survey(event.organization_id):
-            continue
         data = event.data or {}
-        if event.type == "case.reply_sent" and not data.get("automatic") and data.get("channel") in ENDS_WITH_REPLY:
+        if not event.case_id or event.type not in ("case.reply_sent", "case.resolved"):
+            continue  # the type first: most events end no contact, and the survey look-up costs a round trip
+        if event.type == "case.reply_sent" and (data.get("automatic") or data.get("channel") not in ENDS_WITH_REPLY):
+            continue
+        if not has_active_survey(event.organization_id):
+            continue
+        if event.type == "case.reply_sent":
             channel, trigger = data["channel"], "contact"
-        elif event.type == "case.resolved":
+        else:
             found = Case.objects.filter(pk=event.case_id).values_list("last_inbound_channel", flat=True).first()
             channel, trigger = found or "", "resolution"
             if not channel:
                 continue
-        else:
-            continue
         invite_after_contact.enqueue(event.case_id, channel, trigger, event.created_at.isoformat(), str(event.pk))
