@@ -45,6 +45,8 @@ def report_death(request: HttpRequest, payload: DeathNotificationIn) -> Status[A
     return Status(201, access_notification(actor.organization, notification.pk))
 
 
-@router.get("/{int:notification_id}", auth=READ, response=DeathNotificationOut, summary="Get a death notification")
-def get_death_notification(request: HttpRequest, notification_id: int) -> Any:
-    return access_notification(actor_of(request).organization, notification_id)
+@router.get(
+    "/{int:death_notification_id}", auth=READ, response=DeathNotificationOut, summary="Get a death notification"
+)
+def get_death_notification(request: HttpRequest, death_notification_id: int) -> Any:
+    return access_notification(actor_of(request).organization, death_notification_id)
