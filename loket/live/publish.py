@@ -14,6 +14,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db.models import Q
 
 from loket.events.models import Event
 
@@ -43,6 +44,16 @@ MONITOR_PREFIXES = ("survey.answered", "survey.completed", "alert.")
 
 def is_live(event_type: str, case_id: int | None) -> bool:
     return (event_type.startswith(LIVE_PREFIXES) and bool(case_id)) or event_type.startswith(MONITOR_PREFIXES)
+
+
+def live_events() -> Q:
+    """``is_live`` as a filter on the event log (the relay reads the events with it)."""
+    condition = Q()
+    for prefix in LIVE_PREFIXES:
+        condition |= Q(type__startswith=prefix, case__isnull=False)
+    for prefix in MONITOR_PREFIXES:
+        condition |= Q(type__startswith=prefix)
+    return condition
 
 
 def messages_for(event_type: str, organization_id: int, case_id: int | None) -> list[tuple[str, dict[str, Any]]]:

@@ -18,10 +18,9 @@ import logging
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connections
-from django.db.models import Q
 
 from loket.events.models import Event
-from loket.live.publish import messages_for
+from loket.live.publish import live_events, messages_for
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +33,7 @@ def _last_event_id() -> int:
 
 def _events_after(last_id: int) -> list[tuple[int, int, int | None, str]]:
     return list(
-        Event.objects.filter(
-            Q(type__startswith="case.", case__isnull=False)
-            | Q(type__startswith="promise.", case__isnull=False)
-            | Q(type__in=("survey.answered", "survey.completed"))
-            | Q(type__startswith="alert.")
-        )
-        .filter(pk__gt=last_id)
+        Event.objects.filter(live_events(), pk__gt=last_id)
         .order_by("pk")
         .values_list("pk", "organization_id", "case_id", "type")[:500]
     )
